@@ -1,0 +1,250 @@
+/**
+ * The stored message record: the commit-log layout, also the body of PULL / QUERY_MESSAGE /
+ * VIEW_MESSAGE_BY_ID responses (records concatenated). Big-endian. See docs/formats/message-record.md.
+ *
+ * | #  | field                     | size            | offset (IPv4 hosts) |
+ * |----|---------------------------|-----------------|---------------------|
+ * | 1  | TOTALSIZE                 | 4               | 0                   |
+ * | 2  | MAGICCODE                 | 4               | 4                   |
+ * | 3  | BODYCRC                   | 4               | 8                   |
+ * | 4  | QUEUEID                   | 4               | 12                  |
+ * | 5  | FLAG                      | 4               | 16                  |
+ * | 6  | QUEUEOFFSET               | 8               | 20                  |
+ * | 7  | PHYSICALOFFSET            | 8               | 28                  |
+ * | 8  | SYSFLAG                   | 4               | 36                  |
+ * | 9  | BORNTIMESTAMP             | 8               | 40                  |
+ * | 10 | BORNHOST                  | 8 (v6: 20)      | 48                  |
+ * | 11 | STORETIMESTAMP            | 8               | 56                  |
+ * | 12 | STOREHOST                 | 8 (v6: 20)      | 64                  |
+ * | 13 | RECONSUMETIMES            | 4               | 72                  |
+ * | 14 | PREPAREDTRANSACTIONOFFSET | 8               | 76                  |
+ * | 15 | BODYLENGTH + BODY         | 4 + n           | 84                  |
+ * | 16 | TOPICLENGTH + TOPIC       | 1 + t (v2: 2+t) |                     |
+ * | 17 | PROPERTIESLENGTH + PROPS  | 2 + p           |                     |
+ *
+ * BODYCRC is CRC-32 (zlib) of the body & 0x7FFFFFFF. Size (v1, IPv4) = 91 + n + t + p.
+ */
+import { crc32 } from 'node:zlib';
+import { MAGIC, SYS_FLAG } from './message-const.js';
+import { readInt64BE, writeInt64BE } from './int64.js';
+import { decodeProperties, type Properties } from './properties.js';
+import { decodeSocketAddress, type SocketAddress } from './socket-address.js';
+import { createOffsetMessageId } from './message-id.js';
+
+export const RECORD_FIXED_BYTES_V1_IPV4 = 91;
+export const MAX_PROPERTIES_BYTES = 32767;
+export const MAX_TOPIC_BYTES_V1 = 127;
+
+export const POS = {
+  TOTALSIZE: 0,
+  MAGICCODE: 4,
+  BODYCRC: 8,
+  QUEUEID: 12,
+  FLAG: 16,
+  QUEUEOFFSET: 20,
+  PHYSICALOFFSET: 28,
+  SYSFLAG: 36,
+  BORNTIMESTAMP: 40,
+  BORNHOST: 48,
+} as const;
+
+export function bodyCrc(body: Buffer): number {
+  return crc32(body) & 0x7fffffff;
+}
+
+/** Everything needed to write one record. Hosts are pre-encoded (ip bytes + int32 port, 8 or 20 bytes). */
+export interface RecordFields {
+  topic: string;
+  queueId: number;
+  flag: number;
+  queueOffset: number;
+  physicalOffset: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  bornHost: Buffer;
+  storeTimestamp: number;
+  storeHost: Buffer;
+  reconsumeTimes: number;
+  preparedTransactionOffset: number;
+  body: Buffer;
+  /** Encoded properties string (name\x01value\x02...). */
+  properties: string;
+  /** Precomputed CRC of body; computed when absent. */
+  bodyCrc?: number;
+}
+
+/** Size of the record for these fields; topic and properties byte lengths may be passed to avoid recounting. */
+export function recordSize(
+  bodyBytes: number,
+  topicBytes: number,
+  propertiesBytes: number,
+  bornHostBytes = 8,
+  storeHostBytes = 8,
+): number {
+  const topicLenBytes = topicBytes > MAX_TOPIC_BYTES_V1 ? 2 : 1;
+  return 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + bornHostBytes + 8 + storeHostBytes + 4 + 8 + 4 + bodyBytes + topicLenBytes + topicBytes + 2 + propertiesBytes;
+}
+
+/**
+ * Writes one record at `offset` of `buf` and returns its size. The caller guarantees room
+ * (use recordSize). Host IPv6 flags in sysFlag are set from the host buffer lengths.
+ */
+export function encodeRecordInto(buf: Buffer, offset: number, f: RecordFields, topicBytes?: number, propertiesBytes?: number): number {
+  const tLen = topicBytes ?? Buffer.byteLength(f.topic);
+  const pLen = propertiesBytes ?? Buffer.byteLength(f.properties);
+  const size = recordSize(f.body.length, tLen, pLen, f.bornHost.length, f.storeHost.length);
+  let sysFlag = f.sysFlag & ~(SYS_FLAG.BORNHOST_V6 | SYS_FLAG.STOREHOST_V6);
+  if (f.bornHost.length === 20) sysFlag |= SYS_FLAG.BORNHOST_V6;
+  if (f.storeHost.length === 20) sysFlag |= SYS_FLAG.STOREHOST_V6;
+  let p = offset;
+  buf.writeInt32BE(size, p); p += 4;
+  buf.writeInt32BE(tLen > MAX_TOPIC_BYTES_V1 ? MAGIC.MESSAGE_V2 : MAGIC.MESSAGE_V1, p); p += 4;
+  buf.writeInt32BE(f.bodyCrc ?? bodyCrc(f.body), p); p += 4;
+  buf.writeInt32BE(f.queueId, p); p += 4;
+  buf.writeInt32BE(f.flag, p); p += 4;
+  writeInt64BE(buf, f.queueOffset, p); p += 8;
+  writeInt64BE(buf, f.physicalOffset, p); p += 8;
+  buf.writeInt32BE(sysFlag, p); p += 4;
+  writeInt64BE(buf, f.bornTimestamp, p); p += 8;
+  p += f.bornHost.copy(buf, p);
+  writeInt64BE(buf, f.storeTimestamp, p); p += 8;
+  p += f.storeHost.copy(buf, p);
+  buf.writeInt32BE(f.reconsumeTimes, p); p += 4;
+  writeInt64BE(buf, f.preparedTransactionOffset, p); p += 8;
+  buf.writeInt32BE(f.body.length, p); p += 4;
+  p += f.body.copy(buf, p);
+  if (tLen > MAX_TOPIC_BYTES_V1) { buf.writeInt16BE(tLen, p); p += 2; } else { buf[p++] = tLen; }
+  p += buf.write(f.topic, p, tLen, 'utf8');
+  buf.writeInt16BE(pLen, p); p += 2;
+  if (pLen > 0) p += buf.write(f.properties, p, pLen, 'utf8');
+  if (p - offset !== size) throw new Error(`record size mismatch ${p - offset} != ${size}`);
+  return size;
+}
+
+export function encodeRecord(f: RecordFields): Buffer {
+  const tLen = Buffer.byteLength(f.topic);
+  const pLen = Buffer.byteLength(f.properties);
+  const buf = Buffer.allocUnsafe(recordSize(f.body.length, tLen, pLen, f.bornHost.length, f.storeHost.length));
+  encodeRecordInto(buf, 0, f, tLen, pLen);
+  return buf;
+}
+
+/** A decoded record (MessageExt). */
+export interface MessageExt {
+  storeSize: number;
+  magic: number;
+  bodyCrc: number;
+  queueId: number;
+  flag: number;
+  queueOffset: number;
+  commitLogOffset: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  bornHost: SocketAddress;
+  storeTimestamp: number;
+  storeHost: SocketAddress;
+  reconsumeTimes: number;
+  preparedTransactionOffset: number;
+  body: Buffer;
+  topic: string;
+  /** Encoded properties string as stored. */
+  propertiesString: string;
+  properties: Properties;
+  /** Offset message id (store host + commit-log offset). */
+  offsetMsgId: string;
+}
+
+export class RecordFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecordFormatError';
+  }
+}
+
+/**
+ * Decodes the record at `offset`. Bounds-checks every length; throws RecordFormatError on a
+ * truncated or malformed record. The body is a view into `buf` (no copy) unless `copyBody`.
+ */
+export function decodeRecord(buf: Buffer, offset = 0, copyBody = false): MessageExt {
+  const avail = buf.length - offset;
+  if (avail < 4 + 4) throw new RecordFormatError('truncated record header');
+  const storeSize = buf.readInt32BE(offset);
+  const magic = buf.readInt32BE(offset + 4);
+  if (magic !== MAGIC.MESSAGE_V1 && magic !== MAGIC.MESSAGE_V2) {
+    throw new RecordFormatError(`bad magic code 0x${(magic >>> 0).toString(16)} at ${offset}`);
+  }
+  if (storeSize < RECORD_FIXED_BYTES_V1_IPV4 || storeSize > avail) {
+    throw new RecordFormatError(`bad record size ${storeSize} at ${offset} (available ${avail})`);
+  }
+  const end = offset + storeSize;
+  let p = offset + 8;
+  const crc = buf.readInt32BE(p); p += 4;
+  const queueId = buf.readInt32BE(p); p += 4;
+  const flag = buf.readInt32BE(p); p += 4;
+  const queueOffset = readInt64BE(buf, p); p += 8;
+  const commitLogOffset = readInt64BE(buf, p); p += 8;
+  const sysFlag = buf.readInt32BE(p); p += 4;
+  const bornTimestamp = readInt64BE(buf, p); p += 8;
+  const bornV6 = (sysFlag & SYS_FLAG.BORNHOST_V6) !== 0;
+  const storeV6 = (sysFlag & SYS_FLAG.STOREHOST_V6) !== 0;
+  const need = storeSize - RECORD_FIXED_BYTES_V1_IPV4 + 0;
+  if (need < (bornV6 ? 12 : 0) + (storeV6 ? 12 : 0)) throw new RecordFormatError('record too small for its hosts');
+  const bornHost = decodeSocketAddress(buf, p, bornV6); p += bornV6 ? 20 : 8;
+  const storeTimestamp = readInt64BE(buf, p); p += 8;
+  const storeHostStart = p;
+  const storeHost = decodeSocketAddress(buf, p, storeV6); p += storeV6 ? 20 : 8;
+  const storeHostBytes = buf.subarray(storeHostStart, p);
+  const reconsumeTimes = buf.readInt32BE(p); p += 4;
+  const preparedTransactionOffset = readInt64BE(buf, p); p += 8;
+  const bodyLen = buf.readInt32BE(p); p += 4;
+  if (bodyLen < 0 || p + bodyLen > end) throw new RecordFormatError(`bad body length ${bodyLen}`);
+  const body = copyBody ? Buffer.from(buf.subarray(p, p + bodyLen)) : buf.subarray(p, p + bodyLen);
+  p += bodyLen;
+  let topicLen: number;
+  if (magic === MAGIC.MESSAGE_V2) {
+    if (p + 2 > end) throw new RecordFormatError('truncated topic length');
+    topicLen = buf.readInt16BE(p); p += 2;
+  } else {
+    if (p + 1 > end) throw new RecordFormatError('truncated topic length');
+    topicLen = buf[p]!; p += 1;
+  }
+  if (topicLen < 0 || p + topicLen > end) throw new RecordFormatError(`bad topic length ${topicLen}`);
+  const topic = buf.toString('utf8', p, p + topicLen); p += topicLen;
+  if (p + 2 > end) throw new RecordFormatError('truncated properties length');
+  const propLen = buf.readInt16BE(p); p += 2;
+  if (propLen < 0 || p + propLen !== end) throw new RecordFormatError(`bad properties length ${propLen}`);
+  const propertiesString = buf.toString('utf8', p, p + propLen);
+  return {
+    storeSize,
+    magic,
+    bodyCrc: crc,
+    queueId,
+    flag,
+    queueOffset,
+    commitLogOffset,
+    sysFlag,
+    bornTimestamp,
+    bornHost,
+    storeTimestamp,
+    storeHost,
+    reconsumeTimes,
+    preparedTransactionOffset,
+    body,
+    topic,
+    propertiesString,
+    properties: decodeProperties(propertiesString),
+    offsetMsgId: createOffsetMessageId(storeHostBytes, commitLogOffset),
+  };
+}
+
+/** Decodes concatenated records (a PULL or QUERY_MESSAGE body). */
+export function decodeRecords(buf: Buffer, copyBody = false): MessageExt[] {
+  const out: MessageExt[] = [];
+  let off = 0;
+  while (off < buf.length) {
+    const m = decodeRecord(buf, off, copyBody);
+    out.push(m);
+    off += m.storeSize;
+  }
+  return out;
+}
