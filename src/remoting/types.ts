@@ -1,0 +1,54 @@
+/**
+ * The remoting layer's contract, used by the name server, broker and client.
+ * Implemented in remoting-server.ts, remoting-client.ts and connection.ts.
+ *
+ *   const server = new RemotingServer({ host: '127.0.0.1', port: 0 });
+ *   server.registerProcessor(RequestCode.HEART_BEAT, async (req, conn) => createResponse(req, ResponseCode.SUCCESS));
+ *   const { port } = await server.listen();
+ *
+ *   const client = new RemotingClient();
+ *   const res = await client.invoke(`127.0.0.1:${port}`, createRequest(RequestCode.HEART_BEAT, {}, body), 3000);
+ */
+import type { RemotingCommand } from '../protocol/remoting-command.js';
+
+/**
+ * Handles one request. Returns the response, or null when the handler answers later itself
+ * (long polling: it keeps `conn` and calls `conn.sendResponse` when ready) or the request is oneway.
+ * A thrown error becomes a SYSTEM_ERROR response with the error message as remark.
+ */
+export type RequestHandler = (
+  req: RemotingCommand,
+  conn: RemotingConnection,
+) => Promise<RemotingCommand | null> | RemotingCommand | null;
+
+/** One TCP connection, either side of it. Both sides may send requests. */
+export interface RemotingConnection {
+  /** "ip:port" of the peer. */
+  readonly remoteAddress: string;
+  /** "ip:port" of this end. */
+  readonly localAddress: string;
+  readonly closed: boolean;
+  /** Free slot for the owner (e.g. the broker's client id for this channel). */
+  readonly attributes: Map<string, unknown>;
+  /** Sends a request and waits for its response (rejects with a timeout error after timeoutMs). */
+  invoke(cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand>;
+  /** Sends a request marked oneway; resolves once written to the socket. */
+  invokeOneway(cmd: RemotingCommand): Promise<void>;
+  /** Sends a response (used by handlers that answered null). No-op if closed. */
+  sendResponse(cmd: RemotingCommand): void;
+  close(): void;
+  on(event: 'close', listener: () => void): this;
+}
+
+export interface RemotingServerOptions {
+  host?: string;
+  /** 0 = ephemeral. */
+  port: number;
+  /** Largest accepted frame, bytes (16 MiB). */
+  maxFrameBytes?: number;
+}
+
+export interface RemotingClientOptions {
+  connectTimeoutMs?: number;
+  maxFrameBytes?: number;
+}
