@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './fastjson.js';
+export * from './message-queue-map.js';
