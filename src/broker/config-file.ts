@@ -1,0 +1,73 @@
+/**
+ * Broker metadata files under <storePathRootDir>/config/ (store-format.md §7): topics.json,
+ * subscriptionGroup.json, consumerOffset.json, delayOffset.json.
+ *
+ * Writes go to `<file>.tmp`, then rename, after copying the previous content to `<file>.bak`, so a
+ * crash mid-write leaves either the old or the new file. Loading reads `<file>`, and falls back to
+ * `<file>.bak` when it is missing, empty or unparsable. Input is Java's fastjson output, which is not
+ * strict JSON (unquoted integer map keys); output is standard JSON, which Java reads too.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from '../common/logger.js';
+import { parseFastjson } from '../protocol/body/fastjson.js';
+import type { DataVersion } from '../protocol/body/types.js';
+
+export class JsonConfigFile {
+  constructor(
+    readonly path: string,
+    private readonly log?: Logger,
+  ) {}
+
+  /** The parsed file, its .bak when the file is unusable, or undefined when neither exists. */
+  load(): unknown {
+    for (const p of [this.path, this.path + '.bak']) {
+      if (!existsSync(p)) continue;
+      let text: string;
+      try {
+        text = readFileSync(p, 'utf8');
+      } catch (e) {
+        this.log?.warn({ file: p, err: (e as Error).message }, 'config file unreadable');
+        continue;
+      }
+      if (text.trim() === '') continue;
+      try {
+        return parseFastjson(text);
+      } catch (e) {
+        this.log?.warn({ file: p, err: (e as Error).message }, 'config file unparsable, trying the backup');
+      }
+    }
+    return undefined;
+  }
+
+  persist(text: string): void {
+    mkdirSync(dirname(this.path), { recursive: true });
+    if (existsSync(this.path)) {
+      try {
+        copyFileSync(this.path, this.path + '.bak');
+      } catch (e) {
+        this.log?.warn({ file: this.path, err: (e as Error).message }, 'could not write config backup');
+      }
+    }
+    const tmp = this.path + '.tmp';
+    writeFileSync(tmp, text);
+    renameSync(tmp, this.path);
+  }
+}
+
+export type { DataVersion };
+
+export function newDataVersion(): DataVersion {
+  return { stateVersion: 0, timestamp: Date.now(), counter: 0 };
+}
+
+export function nextDataVersion(v: DataVersion): void {
+  v.timestamp = Date.now();
+  v.counter++;
+}
+
+export function readDataVersion(raw: unknown): DataVersion | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const r = raw as Record<string, unknown>;
+  return { stateVersion: Number(r.stateVersion ?? 0) || 0, timestamp: Number(r.timestamp ?? 0) || 0, counter: Number(r.counter ?? 0) || 0 };
+}
