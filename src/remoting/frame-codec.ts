@@ -1,0 +1,419 @@
+/**
+ * Remoting frame codec: one RemotingCommand <-> bytes, and a streaming decoder for a TCP byte stream.
+ * Big-endian throughout. Full description: docs/formats/remoting-frame.md.
+ *
+ * Frame (remoting-protocol.md §1):
+ *
+ * | Offset | Size | Type   | Field                                                        |
+ * |--------|------|--------|--------------------------------------------------------------|
+ * | 0      | 4    | int32  | length = 4 + H + B (bytes after this field)                  |
+ * | 4      | 4    | int32  | headerWord: bits 31..24 serialize type, bits 23..0 H         |
+ * | 8      | H    | bytes  | header: JSON (type 0) or ROCKETMQ binary (type 1)            |
+ * | 8+H    | B    | bytes  | body, opaque; B = length - 4 - H (0 = no body)               |
+ *
+ * ROCKETMQ binary header (§4), H = 21 + R + E:
+ *
+ * | Offset | Size | Type   | Field                                                        |
+ * |--------|------|--------|--------------------------------------------------------------|
+ * | 0      | 2    | int16  | code                                                         |
+ * | 2      | 1    | int8   | language (LanguageCode byte)                                 |
+ * | 3      | 2    | int16  | version                                                      |
+ * | 5      | 4    | int32  | opaque                                                       |
+ * | 9      | 4    | int32  | flag                                                         |
+ * | 13     | 4    | int32  | R = remark length (0 = no remark)                            |
+ * | 17     | R    | utf8   | remark                                                       |
+ * | 17+R   | 4    | int32  | E = extFields block length                                   |
+ * | 21+R   | E    | entries| repeated: int16 key length, key, int32 value length, value   |
+ *
+ * JSON header: an object with `code, extFields, flag, language, opaque, remark, serializeTypeCurrentRPC,
+ * version`. We write the keys in that (alphabetical) order, as Java's fastjson does, so a Java frame
+ * decodes and re-encodes byte for byte. extFields values are strings on the wire from Java; ali-ons
+ * sends JSON numbers and booleans, which decode turns into their string form (the RemotingCommand
+ * contract is string values).
+ *
+ * Code and version are 16-bit in the binary header; a command whose code does not fit (the 2000xx pop
+ * family) is written with a JSON header whatever its serializeType says.
+ */
+import { RmqError } from '../common/errors.js';
+import { languageCodeOf, languageNameOf } from '../protocol/language-code.js';
+import { SERIALIZE_JSON, SERIALIZE_ROCKETMQ, type RemotingCommand, type SerializeType } from '../protocol/remoting-command.js';
+
+export const LENGTH_FIELD_BYTES = 4;
+export const HEADER_WORD_BYTES = 4;
+/** Bytes before the header: length field + header word. */
+export const FRAME_PREFIX_BYTES = LENGTH_FIELD_BYTES + HEADER_WORD_BYTES;
+/** Largest header length the 24-bit field can carry. */
+export const MAX_HEADER_BYTES = 0xffffff;
+/** Java's com.rocketmq.remoting.frameMaxLength: largest whole frame (length field included). */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+const BIN_CODE = 2;
+const BIN_LANGUAGE = 1;
+const BIN_VERSION = 2;
+const BIN_OPAQUE = 4;
+const BIN_FLAG = 4;
+const BIN_REMARK_LEN = 4;
+const BIN_EXT_LEN = 4;
+/** Fixed part of the binary header. */
+export const BIN_HEADER_FIXED_BYTES = BIN_CODE + BIN_LANGUAGE + BIN_VERSION + BIN_OPAQUE + BIN_FLAG + BIN_REMARK_LEN + BIN_EXT_LEN;
+if (BIN_HEADER_FIXED_BYTES !== 21) throw new Error('binary header layout changed');
+const BIN_KEY_LEN = 2;
+const BIN_VALUE_LEN = 4;
+
+/** A frame that cannot be decoded; the connection that sent it is closed. */
+export class FrameError extends RmqError {
+  constructor(code: 'MALFORMED_FRAME' | 'FRAME_TOO_LARGE', message: string) {
+    super(code, message);
+    this.name = 'FrameError';
+  }
+}
+
+/**
+ * extFields maps that were absent in a decoded JSON header. Java writes `"extFields":{}` for a command
+ * built from a (possibly all-null) custom header and leaves the key out otherwise; nothing reads the
+ * difference, but keeping it makes decoded Java frames re-encode byte for byte. Commands we build
+ * ourselves always carry the key, which is the safe choice (the Java client reads a send response's
+ * extFields without a null check).
+ */
+const absentExtFields = new WeakSet<object>();
+
+// ---------------------------------------------------------------- encode
+
+interface JsonHeader {
+  code: number;
+  extFields?: Record<string, string>;
+  flag: number;
+  language: string;
+  opaque: number;
+  remark?: string;
+  serializeTypeCurrentRPC: string;
+  version: number;
+}
+
+function jsonHeaderText(cmd: RemotingCommand): string {
+  const h: JsonHeader = {
+    code: cmd.code,
+    extFields: cmd.extFields,
+    flag: cmd.flag,
+    language: cmd.language,
+    opaque: cmd.opaque,
+    remark: cmd.remark ?? undefined,
+    serializeTypeCurrentRPC: 'JSON',
+    version: cmd.version,
+  };
+  if (cmd.extFields === undefined || cmd.extFields === null || absentExtFields.has(cmd.extFields)) {
+    if (cmd.extFields === undefined || cmd.extFields === null || Object.keys(cmd.extFields).length === 0) delete h.extFields;
+  }
+  return JSON.stringify(h);
+}
+
+function fitsInt16(n: number): boolean {
+  return Number.isInteger(n) && n >= -32768 && n <= 32767;
+}
+
+/** The serialization actually used for `cmd` (binary falls back to JSON for codes/versions over 16 bits). */
+export function effectiveSerializeType(cmd: RemotingCommand): SerializeType {
+  return cmd.serializeType === SERIALIZE_ROCKETMQ && fitsInt16(cmd.code) && fitsInt16(cmd.version) ? SERIALIZE_ROCKETMQ : SERIALIZE_JSON;
+}
+
+/** Size of the binary header of `cmd`, and its UTF-8 pieces so they are converted once. */
+function binaryHeaderPieces(cmd: RemotingCommand): { size: number; remark: Buffer | null; ext: Buffer[] } {
+  const remark = cmd.remark === undefined || cmd.remark === null ? null : Buffer.from(cmd.remark, 'utf8');
+  const ext: Buffer[] = [];
+  let size = BIN_HEADER_FIXED_BYTES + (remark === null ? 0 : remark.length);
+  const fields = cmd.extFields ?? {};
+  for (const k of Object.keys(fields)) {
+    const v = fields[k];
+    if (v === undefined || v === null) continue;
+    const kb = Buffer.from(k, 'utf8');
+    const vb = Buffer.from(String(v), 'utf8');
+    if (kb.length > 0x7fff) throw new FrameError('MALFORMED_FRAME', `extFields key too long (${kb.length} bytes)`);
+    ext.push(kb, vb);
+    size += BIN_KEY_LEN + kb.length + BIN_VALUE_LEN + vb.length;
+  }
+  return { size, remark, ext };
+}
+
+function writeBinaryHeader(cmd: RemotingCommand, p: ReturnType<typeof binaryHeaderPieces>, buf: Buffer, at: number): number {
+  let o = at;
+  o = buf.writeInt16BE(cmd.code, o);
+  o = buf.writeInt8(languageCodeOf(cmd.language), o);
+  o = buf.writeInt16BE(cmd.version, o);
+  o = buf.writeInt32BE(cmd.opaque | 0, o);
+  o = buf.writeInt32BE(cmd.flag | 0, o);
+  if (p.remark === null) {
+    o = buf.writeInt32BE(0, o);
+  } else {
+    o = buf.writeInt32BE(p.remark.length, o);
+    o += p.remark.copy(buf, o);
+  }
+  const extLenAt = o;
+  o += BIN_EXT_LEN;
+  for (let i = 0; i < p.ext.length; i += 2) {
+    const kb = p.ext[i]!;
+    const vb = p.ext[i + 1]!;
+    o = buf.writeInt16BE(kb.length, o);
+    o += kb.copy(buf, o);
+    o = buf.writeInt32BE(vb.length, o);
+    o += vb.copy(buf, o);
+  }
+  buf.writeInt32BE(o - extLenAt - BIN_EXT_LEN, extLenAt);
+  return o;
+}
+
+/**
+ * Length field, header word and header in one buffer; the body (if any) as a second element,
+ * uncopied, so a socket can write both with writev.
+ */
+export function encodeFrameParts(cmd: RemotingCommand, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Buffer[] {
+  const bodyLength = cmd.body === undefined || cmd.body === null ? 0 : cmd.body.length;
+  const type = effectiveSerializeType(cmd);
+  let head: Buffer;
+  let headerLength: number;
+  if (type === SERIALIZE_JSON) {
+    const text = jsonHeaderText(cmd);
+    headerLength = Buffer.byteLength(text, 'utf8');
+    head = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength);
+    head.write(text, FRAME_PREFIX_BYTES, 'utf8');
+  } else {
+    const pieces = binaryHeaderPieces(cmd);
+    headerLength = pieces.size;
+    head = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength);
+    const end = writeBinaryHeader(cmd, pieces, head, FRAME_PREFIX_BYTES);
+    if (end !== head.length) throw new FrameError('MALFORMED_FRAME', 'binary header size mismatch');
+  }
+  if (headerLength > MAX_HEADER_BYTES) throw new FrameError('FRAME_TOO_LARGE', `header of ${headerLength} bytes exceeds ${MAX_HEADER_BYTES}`);
+  const total = FRAME_PREFIX_BYTES + headerLength + bodyLength;
+  if (total > maxFrameBytes) throw new FrameError('FRAME_TOO_LARGE', `frame of ${total} bytes exceeds the ${maxFrameBytes}-byte limit`);
+  head.writeInt32BE(total - LENGTH_FIELD_BYTES, 0);
+  head.writeUInt32BE(((type << 24) | headerLength) >>> 0, LENGTH_FIELD_BYTES);
+  return bodyLength === 0 ? [head] : [head, cmd.body!];
+}
+
+/** The whole frame in one buffer (copies the body; prefer encodeFrameParts for sockets). */
+export function encodeFrame(cmd: RemotingCommand, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Buffer {
+  const parts = encodeFrameParts(cmd, maxFrameBytes);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+// ---------------------------------------------------------------- decode
+
+function malformed(message: string): FrameError {
+  return new FrameError('MALFORMED_FRAME', message);
+}
+
+/** extFields as the contract wants them: string values, nulls dropped. Reuses the object when it already is. */
+function stringExtFields(raw: unknown): Record<string, string> {
+  if (raw === undefined || raw === null) {
+    const empty: Record<string, string> = {};
+    absentExtFields.add(empty);
+    return empty;
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw malformed('extFields is not an object');
+  const obj = raw as Record<string, unknown>;
+  let clean = true;
+  for (const k in obj) {
+    if (typeof obj[k] !== 'string') {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return obj as Record<string, string>;
+  const out: Record<string, string> = {};
+  for (const k in obj) {
+    const v = obj[k];
+    if (v === undefined || v === null) continue;
+    out[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+function int32Field(h: Record<string, unknown>, name: string, fallback?: number): number {
+  const v = h[name];
+  if (v === undefined || v === null) {
+    if (fallback !== undefined) return fallback;
+    throw malformed(`JSON header lacks "${name}"`);
+  }
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw malformed(`JSON header "${name}" is not an integer`);
+  return v;
+}
+
+function decodeJsonHeader(buf: Buffer, start: number, end: number): Omit<RemotingCommand, 'body' | 'serializeType'> {
+  let h: unknown;
+  try {
+    h = JSON.parse(buf.toString('utf8', start, end));
+  } catch (e) {
+    throw malformed(`JSON header does not parse: ${(e as Error).message}`);
+  }
+  if (h === null || typeof h !== 'object' || Array.isArray(h)) throw malformed('JSON header is not an object');
+  const o = h as Record<string, unknown>;
+  const remark = o['remark'];
+  if (remark !== undefined && remark !== null && typeof remark !== 'string') throw malformed('JSON header "remark" is not a string');
+  const language = o['language'];
+  return {
+    code: int32Field(o, 'code'),
+    language: typeof language === 'string' ? language : 'JAVA',
+    version: int32Field(o, 'version', 0),
+    opaque: int32Field(o, 'opaque', 0),
+    flag: int32Field(o, 'flag', 0),
+    remark: typeof remark === 'string' ? remark : undefined,
+    extFields: stringExtFields(o['extFields']),
+  };
+}
+
+function decodeBinaryHeader(buf: Buffer, start: number, end: number): Omit<RemotingCommand, 'body' | 'serializeType'> {
+  if (end - start < BIN_HEADER_FIXED_BYTES) throw malformed(`binary header of ${end - start} bytes is shorter than ${BIN_HEADER_FIXED_BYTES}`);
+  let o = start;
+  const code = buf.readInt16BE(o);
+  o += BIN_CODE;
+  const language = languageNameOf(buf.readUInt8(o));
+  o += BIN_LANGUAGE;
+  const version = buf.readInt16BE(o);
+  o += BIN_VERSION;
+  const opaque = buf.readInt32BE(o);
+  o += BIN_OPAQUE;
+  const flag = buf.readInt32BE(o);
+  o += BIN_FLAG;
+  const remarkLength = buf.readInt32BE(o);
+  o += BIN_REMARK_LEN;
+  if (remarkLength < 0 || remarkLength > end - o - BIN_EXT_LEN) throw malformed(`binary header remark length ${remarkLength} out of bounds`);
+  const remark = remarkLength === 0 ? undefined : buf.toString('utf8', o, o + remarkLength);
+  o += remarkLength;
+  const extLength = buf.readInt32BE(o);
+  o += BIN_EXT_LEN;
+  if (extLength < 0 || extLength !== end - o) throw malformed(`binary header extFields length ${extLength} does not match the ${end - o} bytes left`);
+  const extFields: Record<string, string> = {};
+  while (o < end) {
+    if (end - o < BIN_KEY_LEN) throw malformed('truncated extFields key length');
+    const kl = buf.readInt16BE(o);
+    o += BIN_KEY_LEN;
+    if (kl < 0 || kl > end - o - BIN_VALUE_LEN) throw malformed(`extFields key length ${kl} out of bounds`);
+    const key = buf.toString('utf8', o, o + kl);
+    o += kl;
+    const vl = buf.readInt32BE(o);
+    o += BIN_VALUE_LEN;
+    if (vl < 0 || vl > end - o) throw malformed(`extFields value length ${vl} out of bounds`);
+    extFields[key] = buf.toString('utf8', o, o + vl);
+    o += vl;
+  }
+  return { code, language, version, opaque, flag, remark, extFields };
+}
+
+/**
+ * Decodes one frame occupying buf[start, end) (length field included). The body is a view into
+ * `buf`, not a copy.
+ */
+export function decodeFrame(buf: Buffer, start = 0, end = buf.length): RemotingCommand {
+  if (end - start < FRAME_PREFIX_BYTES) throw malformed(`frame of ${end - start} bytes is shorter than ${FRAME_PREFIX_BYTES}`);
+  const length = buf.readInt32BE(start);
+  if (length !== end - start - LENGTH_FIELD_BYTES) throw malformed(`length field ${length} does not match the ${end - start - LENGTH_FIELD_BYTES} bytes that follow`);
+  const headerWord = buf.readUInt32BE(start + LENGTH_FIELD_BYTES);
+  const type = headerWord >>> 24;
+  const headerLength = headerWord & MAX_HEADER_BYTES;
+  const headerStart = start + FRAME_PREFIX_BYTES;
+  const headerEnd = headerStart + headerLength;
+  if (headerEnd > end) throw malformed(`header length ${headerLength} exceeds the frame`);
+  let head: Omit<RemotingCommand, 'body' | 'serializeType'>;
+  if (type === SERIALIZE_JSON) head = decodeJsonHeader(buf, headerStart, headerEnd);
+  else if (type === SERIALIZE_ROCKETMQ) head = decodeBinaryHeader(buf, headerStart, headerEnd);
+  else throw malformed(`unknown serialize type ${type}`);
+  const cmd = head as RemotingCommand;
+  cmd.serializeType = type;
+  if (headerEnd < end) cmd.body = buf.subarray(headerEnd, end);
+  return cmd;
+}
+
+/**
+ * Splits a TCP byte stream into frames. Frames may be split at any byte and many may share a chunk.
+ * A frame that lies wholly inside one chunk is decoded in place (its body is a view of the chunk);
+ * only a frame spanning chunks is copied, once, into a buffer of its exact size.
+ * After an error the decoder is unusable: the stream has lost framing, close the connection.
+ */
+export class FrameDecoder {
+  private readonly maxFrameBytes: number;
+  /** Frame being assembled across chunks (exact size), and how much of it is filled. */
+  private partial: Buffer | null = null;
+  private partialFilled = 0;
+  /** Length field split across chunks. */
+  private readonly lengthBytes = Buffer.alloc(LENGTH_FIELD_BYTES);
+  private lengthFilled = 0;
+  private failed: FrameError | null = null;
+
+  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Bytes held waiting for the rest of a frame. */
+  get bufferedBytes(): number {
+    return this.partial !== null ? this.partialFilled : this.lengthFilled;
+  }
+
+  private checkLength(length: number): number {
+    if (length < HEADER_WORD_BYTES) throw this.fail(malformed(`length field ${length} is smaller than ${HEADER_WORD_BYTES}`));
+    const total = length + LENGTH_FIELD_BYTES;
+    if (total > this.maxFrameBytes) {
+      throw this.fail(new FrameError('FRAME_TOO_LARGE', `frame of ${total} bytes exceeds the ${this.maxFrameBytes}-byte limit`));
+    }
+    return total;
+  }
+
+  private fail(e: FrameError): FrameError {
+    this.failed = e;
+    this.partial = null;
+    return e;
+  }
+
+  /** Feeds a chunk; calls `onFrame` for each complete frame in order. Throws FrameError. */
+  push(chunk: Buffer, onFrame: (cmd: RemotingCommand) => void): void {
+    if (this.failed !== null) throw this.failed;
+    let pos = 0;
+    const n = chunk.length;
+    while (pos < n) {
+      if (this.partial !== null) {
+        const take = Math.min(this.partial.length - this.partialFilled, n - pos);
+        chunk.copy(this.partial, this.partialFilled, pos, pos + take);
+        this.partialFilled += take;
+        pos += take;
+        if (this.partialFilled < this.partial.length) return;
+        const frame = this.partial;
+        this.partial = null;
+        this.partialFilled = 0;
+        this.emit(frame, 0, frame.length, onFrame);
+        continue;
+      }
+      if (this.lengthFilled > 0 || n - pos < LENGTH_FIELD_BYTES) {
+        const take = Math.min(LENGTH_FIELD_BYTES - this.lengthFilled, n - pos);
+        chunk.copy(this.lengthBytes, this.lengthFilled, pos, pos + take);
+        this.lengthFilled += take;
+        pos += take;
+        if (this.lengthFilled < LENGTH_FIELD_BYTES) return;
+        this.lengthFilled = 0;
+        const total = this.checkLength(this.lengthBytes.readInt32BE(0));
+        this.partial = Buffer.allocUnsafe(total);
+        this.lengthBytes.copy(this.partial, 0);
+        this.partialFilled = LENGTH_FIELD_BYTES;
+        continue;
+      }
+      const total = this.checkLength(chunk.readInt32BE(pos));
+      if (n - pos >= total) {
+        this.emit(chunk, pos, pos + total, onFrame);
+        pos += total;
+        continue;
+      }
+      this.partial = Buffer.allocUnsafe(total);
+      chunk.copy(this.partial, 0, pos, n);
+      this.partialFilled = n - pos;
+      return;
+    }
+  }
+
+  private emit(buf: Buffer, start: number, end: number, onFrame: (cmd: RemotingCommand) => void): void {
+    let cmd: RemotingCommand;
+    try {
+      cmd = decodeFrame(buf, start, end);
+    } catch (e) {
+      throw this.fail(e instanceof FrameError ? e : malformed(String(e)));
+    }
+    onFrame(cmd);
+  }
+}
