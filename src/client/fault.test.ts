@@ -5,8 +5,8 @@ import { topicRouteToPublishInfo } from './route.js';
 
 const route = {
   queueDatas: [
-    { brokerName: 'broker-a', readQueueNums: 4, writeQueueNums: 4, perm: 6 },
-    { brokerName: 'broker-b', readQueueNums: 4, writeQueueNums: 4, perm: 6 },
+    { brokerName: 'broker-a', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 },
+    { brokerName: 'broker-b', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 },
   ],
   brokerDatas: [
     { cluster: 'C', brokerName: 'broker-a', brokerAddrs: { '0': '127.0.0.1:1' } },

@@ -4,9 +4,9 @@ import { routeChanged, topicRouteToPublishInfo, topicRouteToSubscribeInfo, type 
 
 const route: RouteData = {
   queueDatas: [
-    { brokerName: 'broker-b', readQueueNums: 2, writeQueueNums: 3, perm: 6 },
-    { brokerName: 'broker-a', readQueueNums: 4, writeQueueNums: 4, perm: 4 },
-    { brokerName: 'broker-c', readQueueNums: 1, writeQueueNums: 1, perm: 6 },
+    { brokerName: 'broker-b', readQueueNums: 2, writeQueueNums: 3, perm: 6, topicSysFlag: 0 },
+    { brokerName: 'broker-a', readQueueNums: 4, writeQueueNums: 4, perm: 4, topicSysFlag: 0 },
+    { brokerName: 'broker-c', readQueueNums: 1, writeQueueNums: 1, perm: 6, topicSysFlag: 0 },
   ],
   brokerDatas: [
     { cluster: 'C', brokerName: 'broker-a', brokerAddrs: { '0': '127.0.0.1:1' } },

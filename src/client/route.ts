@@ -2,6 +2,7 @@
  * From a topic's route (GET_ROUTEINFO_BY_TOPIC body) to the queues a producer may write and a
  * consumer may read, as RocketMQ's MQClientInstance.topicRouteData2TopicPublishInfo/SubscribeInfo do.
  */
+import type { TopicRouteData } from '../protocol/body/types.js';
 import { MessageQueue, compareMessageQueue } from './message-queue.js';
 
 /** Permission bits of a QueueData (PermName). */
@@ -11,25 +12,8 @@ export const MASTER_ID = '0';
 export const isReadable = (perm: number): boolean => (perm & PERM.READ) === PERM.READ;
 export const isWriteable = (perm: number): boolean => (perm & PERM.WRITE) === PERM.WRITE;
 
-/** The fields of TopicRouteData this module reads (structurally compatible with the protocol body). */
-export interface RouteQueueData {
-  brokerName: string;
-  readQueueNums: number;
-  writeQueueNums: number;
-  perm: number;
-  topicSysFlag?: number;
-}
-export interface RouteBrokerData {
-  cluster: string;
-  brokerName: string;
-  /** brokerId ("0" = master) -> "ip:port". */
-  brokerAddrs: Record<string, string>;
-}
-export interface RouteData {
-  orderTopicConf?: string | null;
-  queueDatas: RouteQueueData[];
-  brokerDatas: RouteBrokerData[];
-}
+/** The parts of TopicRouteData (GET_ROUTEINFO_BY_TOPIC body) this module reads. */
+export type RouteData = Pick<TopicRouteData, 'queueDatas' | 'brokerDatas'> & { orderTopicConf?: string | null };
 
 /** The write side of a route with the rotating queue index producers use. */
 export class TopicPublishInfo {

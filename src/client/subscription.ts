@@ -4,20 +4,13 @@
  * because different tags can share a hash code.
  */
 import { javaStringHashCode } from '../common/java-hash.js';
+import type { SubscriptionData } from '../protocol/body/types.js';
+
+export type { SubscriptionData };
 
 export const SUB_ALL = '*';
 
-/** Subscription data as sent in heartbeats (SubscriptionData). */
-export interface SubscriptionData {
-  topic: string;
-  subString: string;
-  tagsSet: string[];
-  codeSet: number[];
-  subVersion: number;
-  expressionType: 'TAG' | 'SQL92';
-  classFilterMode: boolean;
-}
-
+/** Builds the SubscriptionData sent in heartbeats (FilterAPI.buildSubscriptionData). */
 export function buildSubscriptionData(topic: string, subString: string | undefined | null, subVersion = Date.now()): SubscriptionData {
   const s = subString == null || subString.trim() === '' || subString.trim() === SUB_ALL ? SUB_ALL : subString.trim();
   const tagsSet: string[] = [];

@@ -1,0 +1,16 @@
+/**
+ * What the client needs from the remoting layer: request/response and oneway calls to "ip:port"
+ * addresses over one reused connection per peer, and handlers for requests brokers send to us.
+ * RemotingClient (src/remoting) provides this; tests can substitute an in-memory fake.
+ */
+import type { RemotingCommand } from '../protocol/remoting-command.js';
+import type { RequestHandler } from '../remoting/types.js';
+
+export interface ClientTransport {
+  invoke(addr: string, cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand>;
+  invokeOneway(addr: string, cmd: RemotingCommand, timeoutMs?: number): Promise<void>;
+  /** Handles broker -> client requests (NOTIFY_CONSUMER_IDS_CHANGED, ...) arriving on our connections. */
+  registerProcessor(code: number, handler: RequestHandler): void;
+  /** Closes every connection. */
+  shutdown(): Promise<void> | void;
+}
