@@ -1,0 +1,315 @@
+/**
+ * One remoting TCP connection, either end (remoting-protocol.md §1, §3). Both ends may send requests:
+ * the connection keeps an opaque -> pending-call table for its own requests and dispatches the peer's
+ * requests to a processor table shared with its server or client.
+ *
+ * Writes are corked on the first write of an event-loop turn and uncorked in setImmediate, so all frames
+ * produced in one turn (many responses to one chunk of pipelined requests) leave in one writev.
+ * A frame body is handed to the socket as its own chunk, never copied into the frame.
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { RmqError } from '../common/errors.js';
+import { componentLogger, type Logger } from '../common/logger.js';
+import {
+  FLAG_ONEWAY,
+  FLAG_RESPONSE,
+  createResponse,
+  type RemotingCommand,
+} from '../protocol/remoting-command.js';
+import { ResponseCode } from '../protocol/response-code.js';
+import { requestCodeName } from '../protocol/request-code.js';
+import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameError, encodeFrameParts } from './frame-codec.js';
+import type { RemotingConnection, RequestHandler } from './types.js';
+
+/** Where a connection finds the handler for an incoming request code. */
+export interface ProcessorTable {
+  get(code: number): RequestHandler | undefined;
+}
+
+/** A handler table with an optional fallback for codes without their own handler. */
+export class Processors implements ProcessorTable {
+  private readonly byCode = new Map<number, RequestHandler>();
+  private fallback: RequestHandler | undefined;
+
+  register(code: number, handler: RequestHandler): void {
+    this.byCode.set(code, handler);
+  }
+
+  registerDefault(handler: RequestHandler): void {
+    this.fallback = handler;
+  }
+
+  get(code: number): RequestHandler | undefined {
+    return this.byCode.get(code) ?? this.fallback;
+  }
+}
+
+/** The peer did not answer within the timeout. */
+export class RemotingTimeoutError extends RmqError {
+  constructor(addr: string, timeoutMs: number, cmd: RemotingCommand) {
+    super('RPC_TIMEOUT', `wait response on the channel <${addr}> timeout, ${timeoutMs}(ms) (request ${requestCodeName(cmd.code) ?? cmd.code}, opaque ${cmd.opaque})`, {
+      retriable: true,
+    });
+    this.name = 'RemotingTimeoutError';
+  }
+}
+
+/** The connection closed before the answer came, or was already closed. */
+export class ConnectionClosedError extends RmqError {
+  constructor(addr: string, cause?: unknown) {
+    super('CONNECTION_CLOSED', `connection to ${addr} closed`, { retriable: true, cause });
+    this.name = 'ConnectionClosedError';
+  }
+}
+
+export interface ConnectionOptions {
+  processors: ProcessorTable;
+  maxFrameBytes?: number;
+  /**
+   * Stop reading while our unsent output is above the socket's high-water mark (server side: a client
+   * that pipelines requests but does not read responses cannot grow our memory without bound). Never
+   * set on both ends of one connection.
+   */
+  pauseReadOnBackpressure?: boolean;
+  logger?: Logger;
+}
+
+interface Pending {
+  resolve: (cmd: RemotingCommand) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const DUMP_BAD_FRAMES = process.env.RMQ_DUMP_BAD_FRAMES === '1';
+
+function formatAddress(host: string | undefined, port: number | undefined): string {
+  if (host === undefined) return 'unknown';
+  const h = host.startsWith('::ffff:') ? host.slice(7) : host;
+  return h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+}
+
+export class Connection extends EventEmitter implements RemotingConnection {
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  readonly attributes = new Map<string, unknown>();
+  private readonly socket: Socket;
+  private readonly processors: ProcessorTable;
+  private readonly decoder: FrameDecoder;
+  private readonly maxFrameBytes: number;
+  private readonly pauseReadOnBackpressure: boolean;
+  private readonly log: Logger;
+  private readonly pending = new Map<number, Pending>();
+  private corked = false;
+  private isClosed = false;
+  private closeCause: unknown;
+
+  constructor(socket: Socket, opts: ConnectionOptions) {
+    super();
+    this.socket = socket;
+    this.processors = opts.processors;
+    this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.decoder = new FrameDecoder(this.maxFrameBytes);
+    this.pauseReadOnBackpressure = opts.pauseReadOnBackpressure ?? false;
+    this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.localAddress = formatAddress(socket.localAddress, socket.localPort);
+    this.log = (opts.logger ?? componentLogger('remoting')).child({ peer: this.remoteAddress });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => {
+      this.closeCause = err;
+      this.log.debug({ err: err.message }, 'socket error');
+    });
+    socket.on('close', () => this.onClose());
+    socket.on('drain', () => {
+      if (this.pauseReadOnBackpressure && !this.isClosed) socket.resume();
+    });
+    if (socket.destroyed) queueMicrotask(() => this.onClose());
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Requests sent and not yet answered. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  // ------------------------------------------------------------ outgoing
+
+  invoke(cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+    if (this.isClosed) return Promise.reject(new ConnectionClosedError(this.remoteAddress, this.closeCause));
+    cmd.flag &= ~(FLAG_RESPONSE | FLAG_ONEWAY);
+    // The same command object may be re-sent (a retry) while an earlier copy is still pending here.
+    while (this.pending.has(cmd.opaque)) cmd.opaque = (cmd.opaque + 0x10000) | 0;
+    let parts: Buffer[];
+    try {
+      parts = encodeFrameParts(cmd, this.maxFrameBytes);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<RemotingCommand>((resolve, reject) => {
+      const opaque = cmd.opaque;
+      const timer = setTimeout(() => {
+        if (this.pending.get(opaque)?.timer === timer) {
+          this.pending.delete(opaque);
+          reject(new RemotingTimeoutError(this.remoteAddress, timeoutMs, cmd));
+        }
+      }, Math.max(0, timeoutMs));
+      this.pending.set(opaque, { resolve, reject, timer });
+      this.writeParts(parts);
+    });
+  }
+
+  invokeOneway(cmd: RemotingCommand): Promise<void> {
+    if (this.isClosed) return Promise.reject(new ConnectionClosedError(this.remoteAddress, this.closeCause));
+    cmd.flag = (cmd.flag & ~FLAG_RESPONSE) | FLAG_ONEWAY;
+    let parts: Buffer[];
+    try {
+      parts = encodeFrameParts(cmd, this.maxFrameBytes);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.writeParts(parts, (err) => (err ? reject(new ConnectionClosedError(this.remoteAddress, err)) : resolve()));
+    });
+  }
+
+  sendResponse(cmd: RemotingCommand): void {
+    if (this.isClosed) return;
+    cmd.flag |= FLAG_RESPONSE;
+    let parts: Buffer[];
+    try {
+      parts = encodeFrameParts(cmd, this.maxFrameBytes);
+    } catch (e) {
+      // E.g. a body over the frame limit: tell the peer instead of leaving it waiting.
+      this.log.warn({ err: (e as Error).message, code: cmd.code, opaque: cmd.opaque }, 'response does not encode');
+      const fallback: RemotingCommand = { ...cmd, code: ResponseCode.SYSTEM_ERROR, remark: (e as Error).message, extFields: {}, body: undefined };
+      parts = encodeFrameParts(fallback, this.maxFrameBytes);
+    }
+    this.writeParts(parts);
+  }
+
+  private writeParts(parts: Buffer[], cb?: (err?: Error | null) => void): void {
+    const socket = this.socket;
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      setImmediate(this.uncork);
+    }
+    const last = parts.length - 1;
+    for (let i = 0; i < last; i++) socket.write(parts[i]!);
+    const ok = socket.write(parts[last]!, cb);
+    if (!ok && this.pauseReadOnBackpressure) socket.pause();
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  close(): void {
+    if (this.isClosed) return;
+    // Let frames already written this turn go out, then close.
+    if (this.corked) this.uncork();
+    this.socket.end();
+    this.socket.destroySoon();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+    this.onClose();
+  }
+
+  /** Closes at once, dropping unsent output. */
+  destroy(err?: Error): void {
+    if (err) this.closeCause = err;
+    this.socket.destroy();
+    this.onClose();
+  }
+
+  private onClose(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    const err = new ConnectionClosedError(this.remoteAddress, this.closeCause);
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+    this.emit('close');
+  }
+
+  // ------------------------------------------------------------ incoming
+
+  private onData(chunk: Buffer): void {
+    if (this.isClosed) return;
+    try {
+      this.decoder.push(chunk, this.onFrame);
+    } catch (e) {
+      if (e instanceof FrameError) {
+        const extra = DUMP_BAD_FRAMES ? { hex: chunk.subarray(0, 1024).toString('hex') } : {};
+        this.log.warn({ err: e.message, code: e.code, ...extra }, 'bad frame from peer, closing the connection');
+        this.destroy(e);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  private readonly onFrame = (cmd: RemotingCommand): void => {
+    if ((cmd.flag & FLAG_RESPONSE) !== 0) {
+      const p = this.pending.get(cmd.opaque);
+      if (p === undefined) {
+        this.log.debug({ opaque: cmd.opaque, code: cmd.code }, 'response for an unknown or timed-out request, dropped');
+        return;
+      }
+      this.pending.delete(cmd.opaque);
+      clearTimeout(p.timer);
+      p.resolve(cmd);
+      return;
+    }
+    this.dispatch(cmd);
+  };
+
+  private dispatch(req: RemotingCommand): void {
+    const oneway = (req.flag & FLAG_ONEWAY) !== 0;
+    const handler = this.processors.get(req.code);
+    if (handler === undefined) {
+      this.log.debug({ code: req.code }, 'request code not supported');
+      if (!oneway) this.sendResponse(createResponse(req, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${req.code} not supported`));
+      return;
+    }
+    let result: ReturnType<RequestHandler>;
+    try {
+      result = handler(req, this);
+    } catch (e) {
+      this.answerFailure(req, oneway, e);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (res) => this.answer(req, oneway, res as RemotingCommand | null),
+        (e: unknown) => this.answerFailure(req, oneway, e),
+      );
+    } else {
+      this.answer(req, oneway, result);
+    }
+  }
+
+  private answer(req: RemotingCommand, oneway: boolean, res: RemotingCommand | null): void {
+    if (res === null || res === undefined || oneway) return;
+    // Whatever the handler built, the response must carry the request's opaque and serialization.
+    res.opaque = req.opaque;
+    res.serializeType = req.serializeType;
+    this.sendResponse(res);
+  }
+
+  private answerFailure(req: RemotingCommand, oneway: boolean, e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.log.warn({ code: req.code, opaque: req.opaque, err: message }, 'request handler failed');
+    if (!oneway) this.sendResponse(createResponse(req, ResponseCode.SYSTEM_ERROR, message));
+  }
+}
