@@ -1,0 +1,337 @@
+/**
+ * SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320) and CONSUMER_SEND_MSG_BACK (36).
+ *
+ * Hot path (single sends): header fields are read straight from extFields (V2 one-letter keys a..n, or
+ * the long names of V1), no JSON, no property decoding (CLUSTER is appended to the encoded string, DELAY
+ * is found with one indexOf), the born host is encoded once per connection, nothing is logged per
+ * message. Response: msgId (offset id), queueId, queueOffset, plus MSG_REGION / TRACE_ON as Java adds.
+ */
+import { createResponse, isOneway, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { RequestCode } from '../../protocol/request-code.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import { ConsumerSendMsgBackRequestHeader } from '../../protocol/headers/consumer.js';
+import type { RemotingConnection } from '../../remoting/types.js';
+import { decodeBatch } from '../../message/batch.js';
+import { PROPERTY, SYS_FLAG } from '../../message/message-const.js';
+import { decodeRecord, MAX_PROPERTIES_BYTES } from '../../message/message-record.js';
+import { getEncodedProperty } from '../../message/properties.js';
+import type { MessageInner, PutMessageResult } from '../../store/types.js';
+import type { BrokerController } from '../broker-controller.js';
+import { appendProperty, concatProperties, hostBytes, removeProperties, socketAddressBytes } from '../message-util.js';
+import { isNotAllowedSendTopic, isWriteable, PERM_READ, PERM_WRITE, topicNameProblem, TopicValidator, type TopicConfig } from '../topic-config-manager.js';
+
+const BORN_HOST_ATTR = 'rmq.bornHost';
+/** Java's send-back requests honour the header's maxReconsumeTimes from client version V3_4_9. */
+const VERSION_V3_4_9 = 121;
+const DLQ_NUMS_PER_GROUP = 1;
+
+function toInt(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string' || v === '') return NaN;
+  return Number(v);
+}
+
+function fail(req: RemotingCommand, code: number, remark: string): RemotingCommand {
+  return createResponse(req, code, remark);
+}
+
+/** The PutMessageStatus -> response code / remark table (SendMessageProcessor.handlePutMessageResult). */
+export function putStatusToResponse(r: PutMessageResult): { code: number; remark?: string } {
+  switch (r.status) {
+    case 'PUT_OK':
+      return { code: ResponseCode.SUCCESS };
+    case 'FLUSH_DISK_TIMEOUT':
+      return { code: ResponseCode.FLUSH_DISK_TIMEOUT };
+    case 'FLUSH_SLAVE_TIMEOUT':
+      return { code: ResponseCode.FLUSH_SLAVE_TIMEOUT };
+    case 'SLAVE_NOT_AVAILABLE':
+      return { code: ResponseCode.SLAVE_NOT_AVAILABLE };
+    case 'CREATE_MAPPED_FILE_FAILED':
+      return { code: ResponseCode.SYSTEM_ERROR, remark: r.remark ?? 'create mapped file failed, server is busy or broken.' };
+    case 'MESSAGE_ILLEGAL':
+    case 'PROPERTIES_SIZE_EXCEEDED':
+      return {
+        code: ResponseCode.MESSAGE_ILLEGAL,
+        remark: r.remark ?? 'the message is illegal, maybe msg body or properties length not matched.',
+      };
+    case 'SERVICE_NOT_AVAILABLE':
+      return {
+        code: ResponseCode.SERVICE_NOT_AVAILABLE,
+        remark: r.remark ?? "service not available now. It may be caused by one of the following reasons: the broker's disk is full, messages are put to the slave, message store has been shut down, etc.",
+      };
+    case 'OS_PAGE_CACHE_BUSY':
+      return { code: ResponseCode.SYSTEM_BUSY, remark: r.remark ?? '[PC_SYNCHRONIZED]broker busy, start flow control for a while' };
+    default:
+      return { code: ResponseCode.SYSTEM_ERROR, remark: r.remark ?? 'UNKNOWN_ERROR' };
+  }
+}
+
+export class SendMessageProcessor {
+  private readonly b: BrokerController;
+  private readonly clusterProp: string;
+
+  constructor(broker: BrokerController) {
+    this.b = broker;
+    this.clusterProp = broker.config.brokerClusterName;
+  }
+
+  register(reg: (code: number, h: (req: RemotingCommand, conn: RemotingConnection) => Promise<RemotingCommand | null> | RemotingCommand | null) => void): void {
+    const send = (req: RemotingCommand, conn: RemotingConnection) => this.processSend(req, conn);
+    reg(RequestCode.SEND_MESSAGE, send);
+    reg(RequestCode.SEND_MESSAGE_V2, send);
+    reg(RequestCode.SEND_BATCH_MESSAGE, send);
+    reg(RequestCode.CONSUMER_SEND_MSG_BACK, (req) => this.consumerSendMsgBack(req));
+  }
+
+  private bornHostOf(conn: RemotingConnection): Buffer {
+    let h = conn.attributes.get(BORN_HOST_ATTR) as Buffer | undefined;
+    if (!h) {
+      h = hostBytes(conn.remoteAddress);
+      conn.attributes.set(BORN_HOST_ATTR, h);
+    }
+    return h;
+  }
+
+  async processSend(req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand | null> {
+    const res = await this.send(req, conn);
+    return isOneway(req) ? null : res;
+  }
+
+  private async send(req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> {
+    const b = this.b;
+    const ext = req.extFields as Record<string, unknown>;
+    // V2 uses a..n; V1 (and some third-party clients on 310/320) the long names.
+    const short = ext.b !== undefined;
+    const topic = (short ? ext.b : ext.topic) as string | undefined;
+    const producerGroup = (short ? ext.a : ext.producerGroup) as string | undefined;
+    const defaultTopic = (short ? ext.c : ext.defaultTopic) as string | undefined;
+    const defaultTopicQueueNums = toInt(short ? ext.d : ext.defaultTopicQueueNums);
+    let queueId = toInt(short ? ext.e : ext.queueId);
+    let sysFlag = toInt(short ? ext.f : ext.sysFlag);
+    const bornTimestamp = toInt(short ? ext.g : ext.bornTimestamp);
+    const flag = toInt(short ? ext.h : ext.flag);
+    const rawProps = short ? ext.i : ext.properties;
+    let properties = rawProps === undefined || rawProps === null ? '' : String(rawProps);
+
+    if (topic === undefined || topic === null) return fail(req, ResponseCode.SYSTEM_ERROR, `the custom field ${short ? 'b' : 'topic'} is null`);
+    if (producerGroup === undefined || defaultTopic === undefined || Number.isNaN(queueId) || Number.isNaN(sysFlag) || Number.isNaN(bornTimestamp) || Number.isNaN(flag)) {
+      return fail(req, ResponseCode.SYSTEM_ERROR, 'the send request header misses a required field (producerGroup, defaultTopic, queueId, sysFlag, bornTimestamp, flag)');
+    }
+    if (!isWriteable(b.config.brokerPermission)) {
+      return fail(req, ResponseCode.NO_PERMISSION, `the broker[${b.config.brokerIP1}] sending message is forbidden`);
+    }
+    let tc = b.topicConfigManager.get(topic);
+    if (!tc) {
+      const problem = topicNameProblem(topic);
+      if (problem) return fail(req, ResponseCode.MESSAGE_ILLEGAL, problem);
+      if (isNotAllowedSendTopic(topic)) return fail(req, ResponseCode.NO_PERMISSION, `Sending message to topic[${topic}] is forbidden.`);
+      if (topic.startsWith(TopicValidator.RETRY_GROUP_TOPIC_PREFIX)) {
+        tc = b.topicConfigManager.createTopicInSendMessageBackMethod(topic, 1, PERM_READ | PERM_WRITE);
+      } else {
+        tc = b.topicConfigManager.createTopicInSendMessageMethod(topic, String(defaultTopic), defaultTopicQueueNums, 0);
+      }
+      if (!tc) {
+        return fail(
+          req,
+          ResponseCode.TOPIC_NOT_EXIST,
+          `topic[${topic}] not exist, apply first please! (autoCreateTopicEnable=${b.config.autoCreateTopicEnable})`,
+        );
+      }
+    } else if (isNotAllowedSendTopic(topic)) {
+      return fail(req, ResponseCode.NO_PERMISSION, `Sending message to topic[${topic}] is forbidden.`);
+    }
+    if (!isWriteable(tc.perm)) return fail(req, ResponseCode.NO_PERMISSION, `the topic[${topic}] sending message is forbidden`);
+    const queueNums = tc.writeQueueNums;
+    if (queueId < 0) queueId = (Math.random() * queueNums) | 0;
+    else if (queueId >= Math.max(tc.readQueueNums, tc.writeQueueNums)) {
+      return fail(req, ResponseCode.SYSTEM_ERROR, `request queueId[${queueId}] is illegal, ${topic} writeQueueNums ${tc.writeQueueNums} readQueueNums ${tc.readQueueNums} producer:${conn.remoteAddress}`);
+    }
+    const body = req.body ?? Buffer.alloc(0);
+    if (tc.topicFilterType === 'MULTI_TAG') sysFlag |= SYS_FLAG.MULTI_TAGS;
+    const bornHost = this.bornHostOf(conn);
+
+    if (req.code === RequestCode.SEND_BATCH_MESSAGE) {
+      return this.sendBatch(req, tc, queueId, sysFlag, bornTimestamp, bornHost, body, properties);
+    }
+
+    if (body.length > b.config.maxMessageSize) {
+      return fail(req, ResponseCode.MESSAGE_ILLEGAL, `the message body size ${body.length} bytes is larger than maxMessageSize ${b.config.maxMessageSize} bytes`);
+    }
+    let reconsumeTimes = 0;
+    let finalTopic = topic;
+    if (topic.charCodeAt(0) === 37 /* % */ && topic.startsWith(TopicValidator.RETRY_GROUP_TOPIC_PREFIX)) {
+      reconsumeTimes = toInt(short ? ext.j : ext.reconsumeTimes) || 0;
+      const dlq = this.retryToDlq(req, topic, reconsumeTimes, toInt(short ? ext.l : ext.maxReconsumeTimes));
+      if (typeof dlq !== 'string') return dlq;
+      if (dlq !== topic) {
+        finalTopic = dlq;
+        queueId = 0;
+        properties = removeProperties(properties, [PROPERTY.DELAY]);
+      }
+    }
+    if (Buffer.byteLength(properties) > MAX_PROPERTIES_BYTES - 64) {
+      return fail(req, ResponseCode.MESSAGE_ILLEGAL, `the message properties are longer than ${MAX_PROPERTIES_BYTES} bytes`);
+    }
+    properties = appendProperty(properties, PROPERTY.CLUSTER, this.clusterProp);
+    const msg: MessageInner = {
+      topic: finalTopic,
+      queueId,
+      flag,
+      body,
+      properties,
+      sysFlag,
+      bornTimestamp,
+      bornHost,
+      storeHost: b.storeHost,
+      reconsumeTimes,
+      preparedTransactionOffset: 0,
+    };
+    const r = await b.putMessage(msg);
+    return this.sendResponse(req, r, msg.queueId, finalTopic !== topic ? finalTopic : undefined);
+  }
+
+  private sendResponse(req: RemotingCommand, r: PutMessageResult, queueId: number, _divertedTo?: string): RemotingCommand {
+    const { code, remark } = putStatusToResponse(r);
+    if (!r.appendResult || (code !== ResponseCode.SUCCESS && code !== ResponseCode.FLUSH_DISK_TIMEOUT && code !== ResponseCode.FLUSH_SLAVE_TIMEOUT && code !== ResponseCode.SLAVE_NOT_AVAILABLE)) {
+      return createResponse(req, code === ResponseCode.SUCCESS ? ResponseCode.SYSTEM_ERROR : code, remark ?? r.remark ?? r.status);
+    }
+    this.b.stats.onPut(r.appendResult.msgNum, r.appendResult.wroteBytes);
+    return createResponse(req, code, remark, {
+      msgId: r.appendResult.msgId,
+      queueId: String(queueId),
+      queueOffset: String(r.appendResult.logicsOffset),
+      MSG_REGION: 'DefaultRegion',
+      TRACE_ON: 'true',
+    });
+  }
+
+  /**
+   * A send straight to %RETRY%<group> (the client's fallback when send-back failed): diverted to the
+   * DLQ when reconsumeTimes exceeds the group's max. Returns the topic to store in, or an error response.
+   */
+  private retryToDlq(req: RemotingCommand, topic: string, reconsumeTimes: number, headerMax: number): string | RemotingCommand {
+    const group = topic.slice(TopicValidator.RETRY_GROUP_TOPIC_PREFIX.length);
+    const sg = this.b.subscriptionGroupManager.findSubscriptionGroupConfig(group);
+    if (!sg) return fail(req, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group not exist, ${group}`);
+    let max = sg.retryMaxTimes;
+    if (req.version >= VERSION_V3_4_9 && Number.isInteger(headerMax) && headerMax >= 0) max = headerMax;
+    if (reconsumeTimes > max) {
+      const dlq = TopicValidator.DLQ_GROUP_TOPIC_PREFIX + group;
+      this.b.topicConfigManager.createTopicInSendMessageBackMethod(dlq, DLQ_NUMS_PER_GROUP, PERM_READ | PERM_WRITE);
+      return dlq;
+    }
+    return topic;
+  }
+
+  private async sendBatch(
+    req: RemotingCommand,
+    tc: TopicConfig,
+    queueId: number,
+    sysFlag: number,
+    bornTimestamp: number,
+    bornHost: Buffer,
+    body: Buffer,
+    headerProps: string,
+  ): Promise<RemotingCommand> {
+    const b = this.b;
+    if (tc.topicName.startsWith(TopicValidator.RETRY_GROUP_TOPIC_PREFIX)) {
+      return fail(req, ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${tc.topicName}`);
+    }
+    let entries;
+    try {
+      entries = decodeBatch(body);
+    } catch (e) {
+      return fail(req, ResponseCode.MESSAGE_ILLEGAL, `the batch body is malformed: ${(e as Error).message}`);
+    }
+    if (entries.length === 0) return fail(req, ResponseCode.MESSAGE_ILLEGAL, 'the batch is empty');
+    const batchProps = appendProperty(headerProps, PROPERTY.CLUSTER, this.clusterProp);
+    const msgs: MessageInner[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (e.body.length > b.config.maxMessageSize) {
+        return fail(req, ResponseCode.MESSAGE_ILLEGAL, `message ${i} of the batch: body size ${e.body.length} bytes is larger than maxMessageSize ${b.config.maxMessageSize} bytes`);
+      }
+      if (getEncodedProperty(e.properties, PROPERTY.DELAY) !== undefined) {
+        return fail(req, ResponseCode.MESSAGE_ILLEGAL, 'Can not send batch delayed message');
+      }
+      msgs[i] = {
+        topic: tc.topicName,
+        queueId,
+        flag: e.flag,
+        body: e.body,
+        properties: concatProperties(e.properties, batchProps),
+        sysFlag,
+        bornTimestamp,
+        bornHost,
+        storeHost: b.storeHost,
+        reconsumeTimes: 0,
+        preparedTransactionOffset: 0,
+      };
+    }
+    const r = await b.store.putMessages(msgs);
+    return this.sendResponse(req, r, queueId);
+  }
+
+  /** CONSUMER_SEND_MSG_BACK: the consumer failed a message; re-store it in %RETRY%<group> (delayed) or the DLQ. */
+  async consumerSendMsgBack(req: RemotingCommand): Promise<RemotingCommand> {
+    const b = this.b;
+    const h = ConsumerSendMsgBackRequestHeader.decode(req.extFields);
+    const sg = b.subscriptionGroupManager.findSubscriptionGroupConfig(h.group);
+    if (!sg) return fail(req, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group not exist, ${h.group}`);
+    if (!isWriteable(b.config.brokerPermission)) {
+      return fail(req, ResponseCode.NO_PERMISSION, `the broker[${b.config.brokerIP1}] sending message is forbidden`);
+    }
+    if (sg.retryQueueNums <= 0) return createResponse(req, ResponseCode.SUCCESS);
+    let newTopic = TopicValidator.RETRY_GROUP_TOPIC_PREFIX + h.group;
+    let queueId = (Math.random() * sg.retryQueueNums) | 0;
+    let tc = b.topicConfigManager.createTopicInSendMessageBackMethod(newTopic, sg.retryQueueNums, PERM_READ | PERM_WRITE);
+    if (!isWriteable(tc.perm)) return fail(req, ResponseCode.NO_PERMISSION, `the topic[${newTopic}] sending message is forbidden`);
+
+    const raw = b.store.selectOneMessageByOffset(h.offset);
+    if (!raw) return fail(req, ResponseCode.SYSTEM_ERROR, `look message by offset failed, ${h.offset}`);
+    let msg;
+    try {
+      msg = decodeRecord(raw);
+    } catch (e) {
+      return fail(req, ResponseCode.SYSTEM_ERROR, `the message at offset ${h.offset} cannot be decoded: ${(e as Error).message}`);
+    }
+    let props = msg.propertiesString;
+    if (getEncodedProperty(props, PROPERTY.RETRY_TOPIC) === undefined) props = appendProperty(props, PROPERTY.RETRY_TOPIC, msg.topic);
+
+    let delayLevel = h.delayLevel;
+    let maxReconsumeTimes = sg.retryMaxTimes;
+    if (req.version >= VERSION_V3_4_9 && h.maxReconsumeTimes !== undefined && h.maxReconsumeTimes >= 0) maxReconsumeTimes = h.maxReconsumeTimes;
+    props = removeProperties(props, [PROPERTY.DELAY]);
+    if (msg.reconsumeTimes >= maxReconsumeTimes || delayLevel < 0) {
+      newTopic = TopicValidator.DLQ_GROUP_TOPIC_PREFIX + h.group;
+      queueId = 0;
+      tc = b.topicConfigManager.createTopicInSendMessageBackMethod(newTopic, DLQ_NUMS_PER_GROUP, PERM_READ | PERM_WRITE);
+    } else {
+      if (delayLevel === 0) delayLevel = 3 + msg.reconsumeTimes;
+      props = appendProperty(props, PROPERTY.DELAY, String(delayLevel));
+    }
+    if (getEncodedProperty(props, PROPERTY.ORIGIN_MESSAGE_ID) === undefined) {
+      props = appendProperty(props, PROPERTY.ORIGIN_MESSAGE_ID, msg.offsetMsgId);
+    }
+    const inner: MessageInner = {
+      topic: newTopic,
+      queueId,
+      flag: msg.flag,
+      body: Buffer.from(msg.body),
+      properties: props,
+      sysFlag: msg.sysFlag,
+      bornTimestamp: msg.bornTimestamp,
+      bornHost: socketAddressBytes(msg.bornHost),
+      storeHost: b.storeHost,
+      reconsumeTimes: msg.reconsumeTimes + 1,
+      preparedTransactionOffset: 0,
+    };
+    const r = await b.putMessage(inner);
+    const { code, remark } = putStatusToResponse(r);
+    if (code === ResponseCode.SUCCESS) {
+      b.stats.onPut(1, r.appendResult?.wroteBytes ?? 0);
+      return createResponse(req, ResponseCode.SUCCESS);
+    }
+    return createResponse(req, ResponseCode.SYSTEM_ERROR, remark ?? r.status);
+  }
+}
