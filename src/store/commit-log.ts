@@ -1,0 +1,567 @@
+/**
+ * Commit log: segmented files of back-to-back message records (layout in src/message/message-record.ts,
+ * docs/formats/commit-log.md).
+ *
+ * | Item          | Value                                                                          |
+ * |---------------|--------------------------------------------------------------------------------|
+ * | Segment       | `mappedFileSizeCommitLog` bytes (1 GiB), created sparse (ftruncate), never zero-filled |
+ * | File name     | 20-digit zero-padded start offset                                              |
+ * | Record        | message-format.md §1; physical offset = segment start + position               |
+ * | Blank marker  | at a segment's end when `recordSize + 8 > bytes left`: int32 bytes left, int32 0xCBD43194 |
+ *
+ * Write path: appenders encode records straight into a staging buffer (one segment's contiguous range);
+ * one positional write per staging buffer, one write in flight at a time; while it runs, new records
+ * collect in the next buffer (group write). `committed` = end of what the OS has; `flushed` = end of what
+ * an fdatasync covered. Reads never look past `committed`.
+ */
+import type { Logger } from '../common/logger.js';
+import { MAGIC } from '../message/message-const.js';
+import { bodyCrc, RECORD_FIXED_BYTES_V1_IPV4 } from '../message/message-record.js';
+import { readInt64BE } from '../message/int64.js';
+import { offsetToFileName, type FileIO } from './file-io.js';
+import { crc32 } from 'node:zlib';
+
+export const BLANK_MARKER_BYTES = 8;
+export const PHYSICAL_OFFSET_POS = 28;
+
+export interface Segment {
+  start: number;
+  fd: number;
+  path: string;
+}
+
+interface Stage {
+  buf: Buffer;
+  /** Physical offset of buf[0]. */
+  base: number;
+  len: number;
+  /** Logical end: base + len, or the segment end when the stage closes a segment with a blank marker. */
+  end: number;
+}
+
+export interface CommitLogHooks {
+  /** Called after bytes up to `committed` are in the OS (in offset order). */
+  onWritten(committed: number): void;
+  /** A write failed: everything past `committed` was discarded. */
+  onWriteFailed(err: Error, committed: number): void;
+}
+
+/** Fields of a record the dispatcher needs, parsed without decoding body or properties into objects. */
+export interface RecordView {
+  phys: number;
+  size: number;
+  queueId: number;
+  queueOffset: number;
+  sysFlag: number;
+  storeTimestamp: number;
+  topic: string;
+  properties: string;
+}
+
+export function isBlankOrRecordMagic(magic: number): boolean {
+  return magic === MAGIC.BLANK || magic === MAGIC.MESSAGE_V1 || magic === MAGIC.MESSAGE_V2;
+}
+
+/** Store timestamp position inside a record: 56, or 68 when the born host is IPv6. */
+export function storeTimestampPos(sysFlag: number): number {
+  return (sysFlag & 0x10) !== 0 ? 68 : 56;
+}
+
+/**
+ * Validates the record at buf[pos..pos+size) (already known to be fully present) and returns its
+ * dispatch fields, or a reason string when it is not a valid record for physical offset `phys`.
+ */
+export function parseRecord(buf: Buffer, pos: number, phys: number, checkCrc: boolean): RecordView | string {
+  const size = buf.readInt32BE(pos);
+  const magic = buf.readInt32BE(pos + 4);
+  if (magic !== MAGIC.MESSAGE_V1 && magic !== MAGIC.MESSAGE_V2) return `bad magic 0x${(magic >>> 0).toString(16)}`;
+  if (size < RECORD_FIXED_BYTES_V1_IPV4) return `bad size ${size}`;
+  if (readInt64BE(buf, pos + PHYSICAL_OFFSET_POS) !== phys) return 'physical offset field mismatch';
+  const end = pos + size;
+  const sysFlag = buf.readInt32BE(pos + 36);
+  const bornHostLen = (sysFlag & 0x10) !== 0 ? 20 : 8;
+  const storeHostLen = (sysFlag & 0x20) !== 0 ? 20 : 8;
+  const tsPos = pos + 48 + bornHostLen;
+  let p = tsPos + 8 + storeHostLen + 4 + 8;
+  if (p + 4 > end) return 'truncated header';
+  const bodyLen = buf.readInt32BE(p);
+  p += 4;
+  if (bodyLen < 0 || p + bodyLen > end) return `bad body length ${bodyLen}`;
+  if (checkCrc) {
+    const crc = buf.readInt32BE(pos + 8);
+    if ((crc32(buf.subarray(p, p + bodyLen)) & 0x7fffffff) !== crc) return 'body CRC mismatch';
+  }
+  p += bodyLen;
+  let topicLen: number;
+  if (magic === MAGIC.MESSAGE_V2) {
+    if (p + 2 > end) return 'truncated topic length';
+    topicLen = buf.readInt16BE(p);
+    p += 2;
+  } else {
+    if (p + 1 > end) return 'truncated topic length';
+    topicLen = buf[p]!;
+    p += 1;
+  }
+  if (topicLen <= 0 || p + topicLen + 2 > end) return `bad topic length ${topicLen}`;
+  const topic = buf.toString('utf8', p, p + topicLen);
+  p += topicLen;
+  const propLen = buf.readInt16BE(p);
+  p += 2;
+  if (propLen < 0 || p + propLen !== end) return `bad properties length ${propLen}`;
+  return {
+    phys,
+    size,
+    queueId: buf.readInt32BE(pos + 12),
+    queueOffset: readInt64BE(buf, pos + 20),
+    sysFlag,
+    storeTimestamp: readInt64BE(buf, tsPos),
+    topic,
+    properties: propLen > 0 ? buf.toString('utf8', p, p + propLen) : '',
+  };
+}
+
+export { bodyCrc };
+
+export class CommitLog {
+  readonly dir: string;
+  readonly segmentSize: number;
+  private readonly io: FileIO;
+  private readonly log: Logger;
+  segments: Segment[] = [];
+
+  /** Next physical offset to assign. */
+  writePos = 0;
+  /** Everything below is written to the OS. */
+  committed = 0;
+  /** Everything below is covered by a completed fdatasync. */
+  flushed = 0;
+
+  private stage: Stage | null = null;
+  private readonly sealed: Stage[] = [];
+  private readonly pool: Buffer[] = [];
+  private readonly stageCapacity: number;
+  private writing = false;
+  private scheduled = false;
+  private flushing: Promise<number> | null = null;
+  /** Store timestamp of the last committed record (set by the store; the checkpoint's physicMsgTimestamp). */
+  lastCommittedTimestamp = 0;
+  hooks: CommitLogHooks | undefined;
+  /** Counters for the runtime info and the bench. */
+  stats = { writeCalls: 0, writeBytes: 0, syncCalls: 0 };
+
+  constructor(io: FileIO, dir: string, segmentSize: number, maxRecordBytes: number, log: Logger) {
+    this.io = io;
+    this.dir = dir;
+    this.segmentSize = segmentSize;
+    this.log = log;
+    this.stageCapacity = Math.max(4 * 1024 * 1024, maxRecordBytes + BLANK_MARKER_BYTES);
+  }
+
+  /** Opens the existing segments (sorted by start offset). Short files are extended (sparse) to the segment size. */
+  load(): void {
+    this.io.mkdir(this.dir);
+    const names = this.io.readdir(this.dir).filter((n) => /^\d{20}$/.test(n)).sort();
+    for (const name of names) {
+      const path = `${this.dir}/${name}`;
+      const st = this.io.stat(path);
+      if (!st || st.isDirectory) continue;
+      const start = Number(name);
+      if (start % this.segmentSize !== 0) {
+        this.log.error({ path, segmentSize: this.segmentSize }, 'commit-log segment name is not a multiple of the segment size');
+      }
+      if (st.size > this.segmentSize) {
+        this.log.error({ path, size: st.size, segmentSize: this.segmentSize }, 'commit-log segment larger than mappedFileSizeCommitLog; extra bytes ignored');
+      }
+      const fd = this.io.open(path, 'r+');
+      if (st.size < this.segmentSize) this.io.ftruncate(fd, this.segmentSize);
+      this.segments.push({ start, fd, path });
+    }
+    for (let i = 1; i < this.segments.length; i++) {
+      if (this.segments[i]!.start !== this.segments[i - 1]!.start + this.segmentSize) {
+        this.log.error({ after: this.segments[i - 1]!.path, next: this.segments[i]!.path }, 'commit-log segments are not contiguous (missing file)');
+      }
+    }
+  }
+
+  minOffset(): number {
+    return this.segments.length ? this.segments[0]!.start : 0;
+  }
+
+  segmentFor(phys: number): Segment | undefined {
+    const segs = this.segments;
+    let lo = 0;
+    let hi = segs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = segs[mid]!;
+      if (phys < s.start) hi = mid - 1;
+      else if (phys >= s.start + this.segmentSize) lo = mid + 1;
+      else return s;
+    }
+    return undefined;
+  }
+
+  private nextSegmentAfter(phys: number): Segment | undefined {
+    for (const s of this.segments) if (s.start > phys) return s;
+    return undefined;
+  }
+
+  private ensureSegment(start: number): Segment {
+    const have = this.segmentFor(start);
+    if (have) return have;
+    const path = `${this.dir}/${offsetToFileName(start)}`;
+    const fd = this.io.open(path, 'w+');
+    try {
+      this.io.ftruncate(fd, this.segmentSize);
+    } catch (e) {
+      this.io.close(fd);
+      this.io.unlink(path);
+      throw e;
+    }
+    const seg = { start, fd, path };
+    this.segments.push(seg);
+    this.segments.sort((a, b) => a.start - b.start);
+    return seg;
+  }
+
+  // ---------------------------------------------------------------- append
+
+  /** Largest record that fits a segment (a record always leaves room for a blank marker). */
+  maxRecordInSegment(): number {
+    return this.segmentSize - BLANK_MARKER_BYTES;
+  }
+
+  private takeBuffer(): Buffer {
+    return this.pool.pop() ?? Buffer.allocUnsafeSlow(this.stageCapacity);
+  }
+
+  private seal(): void {
+    const s = this.stage;
+    if (s && s.len > 0) {
+      this.sealed.push(s);
+      this.stage = null;
+    }
+  }
+
+  /**
+   * Reserves `size` bytes for one record and returns where to encode it. Closes the segment with a
+   * blank marker first when the record does not fit. Synchronous; the write happens later.
+   */
+  reserve(size: number): { buf: Buffer; pos: number; phys: number } {
+    const segStart = Math.floor(this.writePos / this.segmentSize) * this.segmentSize;
+    const left = segStart + this.segmentSize - this.writePos;
+    if (size + BLANK_MARKER_BYTES > left) {
+      const m = this.room(BLANK_MARKER_BYTES);
+      m.buf.writeInt32BE(left, m.pos);
+      m.buf.writeInt32BE(MAGIC.BLANK, m.pos + 4);
+      this.writePos += left;
+      this.stage!.end = this.writePos;
+      this.seal();
+    }
+    const r = this.room(size);
+    this.writePos += size;
+    this.stage!.end = this.writePos;
+    this.scheduleWrite();
+    return r;
+  }
+
+  private room(size: number): { buf: Buffer; pos: number; phys: number } {
+    let s = this.stage;
+    if (s && s.len + size > s.buf.length) {
+      this.seal();
+      s = null;
+    }
+    if (!s) {
+      s = { buf: this.takeBuffer(), base: this.writePos, len: 0, end: this.writePos };
+      this.stage = s;
+    }
+    const pos = s.len;
+    s.len += size;
+    return { buf: s.buf, pos, phys: s.base + pos };
+  }
+
+  private scheduleWrite(): void {
+    if (this.scheduled || this.writing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.writing) void this.writeLoop();
+    });
+  }
+
+  /** True while appended bytes wait to be written. */
+  hasPendingWrites(): boolean {
+    return this.writing || this.scheduled || this.sealed.length > 0 || (this.stage !== null && this.stage.len > 0);
+  }
+
+  private async writeLoop(): Promise<void> {
+    this.writing = true;
+    try {
+      for (;;) {
+        if (this.sealed.length === 0) this.seal();
+        const s = this.sealed.shift();
+        if (!s) break;
+        try {
+          await this.writeStage(s);
+        } catch (e) {
+          this.pool.push(s.buf);
+          this.failWrites(e as Error);
+          return;
+        }
+        this.committed = s.end;
+        if (this.pool.length < 4) this.pool.push(s.buf);
+        this.hooks?.onWritten(this.committed);
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async writeStage(s: Stage): Promise<void> {
+    const seg = this.ensureSegment(Math.floor(s.base / this.segmentSize) * this.segmentSize);
+    let done = 0;
+    while (done < s.len) {
+      const n = await this.io.pwrite(seg.fd, s.buf, done, s.len - done, s.base - seg.start + done);
+      this.stats.writeCalls++;
+      if (n <= 0) throw new Error('write returned 0 bytes');
+      done += n;
+      this.stats.writeBytes += n;
+    }
+  }
+
+  /** Drops every staged byte past `committed`, zeroes what a failed write may have left, and tells the store. */
+  private failWrites(err: Error): void {
+    for (const s of this.sealed) if (this.pool.length < 4) this.pool.push(s.buf);
+    this.sealed.length = 0;
+    if (this.stage) {
+      if (this.pool.length < 4) this.pool.push(this.stage.buf);
+      this.stage = null;
+    }
+    this.writePos = this.committed;
+    try {
+      this.cutTail(this.committed);
+    } catch (e) {
+      this.log.error({ err: e }, 'could not cut the commit log back after a failed write');
+    }
+    this.hooks?.onWriteFailed(err, this.committed);
+  }
+
+  /**
+   * Makes `end` the end of the log on disk: the segment holding it is cut to that length and extended
+   * again (sparse zeros, so no stale record can reappear), later segments are deleted.
+   */
+  cutTail(end: number): void {
+    const keep: Segment[] = [];
+    for (const seg of this.segments) {
+      if (seg.start > end) {
+        this.io.close(seg.fd);
+        this.io.unlink(seg.path);
+        continue;
+      }
+      keep.push(seg);
+    }
+    this.segments = keep;
+    const seg = this.segmentFor(end);
+    if (seg) {
+      this.io.ftruncate(seg.fd, end - seg.start);
+      this.io.ftruncate(seg.fd, this.segmentSize);
+    }
+  }
+
+  /** Replication: raw bytes at exactly `start` (= committed, nothing staged). */
+  async appendRaw(start: number, data: Buffer): Promise<void> {
+    let off = 0;
+    while (off < data.length) {
+      const phys = start + off;
+      const seg = this.ensureSegment(Math.floor(phys / this.segmentSize) * this.segmentSize);
+      const n = Math.min(data.length - off, seg.start + this.segmentSize - phys);
+      let done = 0;
+      while (done < n) {
+        const w = await this.io.pwrite(seg.fd, data, off + done, n - done, phys - seg.start + done);
+        if (w <= 0) throw new Error('write returned 0 bytes');
+        done += w;
+      }
+      off += n;
+      this.writePos = this.committed = phys + n;
+    }
+  }
+
+  /** Sets all positions after recovery. */
+  setRecoveredEnd(end: number): void {
+    this.writePos = this.committed = this.flushed = end;
+  }
+
+  // ---------------------------------------------------------------- flush
+
+  /** fdatasync of every segment holding bytes in [flushed, committed); resolves with the new flushed offset. */
+  flush(): Promise<number> {
+    if (this.flushing) return this.flushing;
+    const target = this.committed;
+    if (target <= this.flushed) return Promise.resolve(this.flushed);
+    const p = (async () => {
+      try {
+        const from = this.flushed;
+        for (const seg of this.segments) {
+          if (seg.start + this.segmentSize <= from || seg.start >= target) continue;
+          await this.io.fdatasync(seg.fd);
+          this.stats.syncCalls++;
+        }
+        if (target > this.flushed) this.flushed = target;
+        return this.flushed;
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    this.flushing = p;
+    return p;
+  }
+
+  isFlushing(): boolean {
+    return this.flushing !== null;
+  }
+
+  // ---------------------------------------------------------------- read
+
+  /** Reads up to `length` bytes at `phys` (within one segment, below `committed`); returns the count. */
+  read(phys: number, buf: Buffer, offset: number, length: number, ignoreCommitted = false): number {
+    const seg = this.segmentFor(phys);
+    if (!seg) return 0;
+    const limit = Math.min(ignoreCommitted ? Number.POSITIVE_INFINITY : this.committed, seg.start + this.segmentSize) - phys;
+    const n = Math.min(length, limit);
+    if (n <= 0) return 0;
+    let got = 0;
+    while (got < n) {
+      const r = this.io.pread(seg.fd, buf, offset + got, n - got, phys - seg.start + got);
+      if (r <= 0) break;
+      got += r;
+    }
+    return got;
+  }
+
+  /** The record at `phys`, or null (not a record start, not written, or deleted). */
+  readRecord(phys: number, ignoreCommitted = false): Buffer | null {
+    if (phys < this.minOffset() || (!ignoreCommitted && phys >= this.committed)) return null;
+    const head = Buffer.allocUnsafe(8);
+    if (this.read(phys, head, 0, 8, ignoreCommitted) < 8) return null;
+    const size = head.readInt32BE(0);
+    const magic = head.readInt32BE(4);
+    if (magic !== MAGIC.MESSAGE_V1 && magic !== MAGIC.MESSAGE_V2) return null;
+    if (size < RECORD_FIXED_BYTES_V1_IPV4 || size > this.segmentSize) return null;
+    const buf = Buffer.allocUnsafe(size);
+    if (this.read(phys, buf, 0, size, ignoreCommitted) < size) return null;
+    return buf;
+  }
+
+  // ---------------------------------------------------------------- recovery scan
+
+  /**
+   * Walks records from `from` (a record boundary) and returns the end of the valid log. Blank markers jump
+   * to the next segment. An invalid record ends the scan, unless a later segment starts with a valid
+   * record: then the rest of this segment is reported as lost and the scan goes on there (a corrupted
+   * middle segment must not cost the durable records after it).
+   */
+  scan(from: number, checkCrc: boolean, onRecord?: (r: RecordView) => void, onChunkEnd?: () => void): { end: number; lost: Array<{ from: number; to: number; reason: string }> } {
+    const lost: Array<{ from: number; to: number; reason: string }> = [];
+    const chunk = Buffer.allocUnsafeSlow(Math.max(8 * 1024 * 1024, this.stageCapacity));
+    let phys = from;
+    let cBase = -1;
+    let cLen = 0;
+    const ensure = (need: number, seg: Segment): boolean => {
+      if (cBase >= 0 && phys >= cBase && phys + need <= cBase + cLen) return true;
+      onChunkEnd?.();
+      cBase = phys;
+      const want = Math.min(chunk.length, seg.start + this.segmentSize - phys);
+      let got = 0;
+      while (got < want) {
+        const r = this.io.pread(seg.fd, chunk, got, want - got, phys - seg.start + got);
+        if (r <= 0) break;
+        got += r;
+      }
+      cLen = got;
+      return need <= cLen;
+    };
+    const check = (at: number, seg: Segment): RecordView | string => {
+      const segEnd = seg.start + this.segmentSize;
+      if (segEnd - at < 8) return 'no room for a record';
+      phys = at;
+      if (!ensure(8, seg)) return 'end of file';
+      const pos = phys - cBase;
+      const size = chunk.readInt32BE(pos);
+      const magic = chunk.readInt32BE(pos + 4);
+      if (magic === MAGIC.BLANK) {
+        return size === segEnd - phys ? 'blank' : 'bad blank marker';
+      }
+      if (size < RECORD_FIXED_BYTES_V1_IPV4 || size > segEnd - phys) return size === 0 ? 'end' : `bad size ${size}`;
+      if (!ensure(size, seg)) return 'truncated record';
+      return parseRecord(chunk, phys - cBase, phys, checkCrc);
+    };
+    for (;;) {
+      let seg = this.segmentFor(phys);
+      if (!seg) {
+        const next = this.nextSegmentAfter(phys);
+        if (!next) break;
+        lost.push({ from: phys, to: next.start, reason: 'missing segment' });
+        phys = next.start;
+        continue;
+      }
+      const at = phys;
+      const r = check(at, seg);
+      if (typeof r !== 'string') {
+        onRecord?.(r);
+        phys = at + r.size;
+        continue;
+      }
+      if (r === 'blank') {
+        phys = seg.start + this.segmentSize;
+        continue;
+      }
+      // invalid: is there valid data after this segment?
+      const next = this.nextSegmentAfter(seg.start);
+      if (next) {
+        const saved = phys;
+        const nr = check(next.start, next);
+        phys = saved;
+        if (typeof nr !== 'string' || nr === 'blank') {
+          lost.push({ from: at, to: next.start, reason: r });
+          this.log.error({ from: at, to: next.start, reason: r }, 'corrupted commit-log range skipped; later segments are kept');
+          phys = next.start;
+          cBase = -1;
+          continue;
+        }
+      }
+      phys = at;
+      seg = undefined;
+      break;
+    }
+    onChunkEnd?.();
+    return { end: phys, lost };
+  }
+
+  /** Store timestamp of the first record of a segment, or -1. */
+  firstRecordTimestamp(seg: Segment): number {
+    const head = Buffer.allocUnsafe(80);
+    const n = this.io.pread(seg.fd, head, 0, 80, 0);
+    if (n < 80) return -1;
+    const magic = head.readInt32BE(4);
+    if (magic !== MAGIC.MESSAGE_V1 && magic !== MAGIC.MESSAGE_V2) return -1;
+    return readInt64BE(head, storeTimestampPos(head.readInt32BE(36)));
+  }
+
+  /** Deletes whole segments below `offset` (retention); never the last one. */
+  deleteSegment(seg: Segment): void {
+    this.io.close(seg.fd);
+    this.io.unlink(seg.path);
+    this.segments = this.segments.filter((s) => s !== seg);
+  }
+
+  close(): void {
+    for (const s of this.segments) {
+      try {
+        this.io.close(s.fd);
+      } catch {
+        /* already gone */
+      }
+    }
+    this.segments = [];
+  }
+}

@@ -1,0 +1,369 @@
+/**
+ * Consume queue: one per topic and queue id, `consumequeue/<topic>/<queueId>/<20-digit start byte offset>`.
+ * Big-endian entries (docs/formats/consume-queue.md):
+ *
+ * | Offset | Size | Field                      |
+ * |--------|------|----------------------------|
+ * | 0      | 8    | commit-log physical offset |
+ * | 8      | 4    | record size                |
+ * | 12     | 8    | tagsCode                   |
+ *
+ * Entry n (the queue offset) lives at byte n × 20 of the queue; files hold `mappedFileSizeConsumeQueue`
+ * bytes (300 000 entries) and are created sparse. An entry with size 0 is unwritten; an entry
+ * (0, 0x7FFFFFFF, 0) is RocketMQ's filler. Entries are appended into a pending buffer and written with
+ * one positional write per file per dispatch batch; `maxOffset` moves only once they are written.
+ */
+import type { Logger } from '../common/logger.js';
+import { readInt64BE, writeInt64BE } from '../message/int64.js';
+import { offsetToFileName, type FileIO } from './file-io.js';
+
+export const CQ_STORE_UNIT_SIZE = 20;
+const FILLER_SIZE = 0x7fffffff;
+
+interface CqFile {
+  /** Start byte offset within the queue. */
+  start: number;
+  fd: number;
+  path: string;
+}
+
+export interface CqEntry {
+  phys: number;
+  size: number;
+  tagsCode: number;
+}
+
+export function isValidEntry(phys: number, size: number): boolean {
+  return size > 0 && size !== FILLER_SIZE && phys >= 0;
+}
+
+export class ConsumeQueue {
+  readonly topic: string;
+  readonly queueId: number;
+  readonly dir: string;
+  private readonly io: FileIO;
+  private readonly fileSize: number;
+  private readonly log: Logger;
+  private files: CqFile[] = [];
+  /** First readable entry. */
+  minOffset = 0;
+  /** Next entry to write (visible entries are [minOffset, maxOffset)). */
+  maxOffset = 0;
+  /** End (phys + size) of the last entry's record. */
+  maxPhysicEnd = 0;
+  /** Next queue offset the commit log will assign (set by the store). */
+  appendOffset = 0;
+
+  private pending: Buffer = Buffer.alloc(0);
+  private pendingLen = 0;
+  private pendingFrom = 0;
+  private pendingEnd = 0;
+  private dirty = new Set<CqFile>();
+
+  constructor(io: FileIO, rootDir: string, topic: string, queueId: number, fileSize: number, log: Logger) {
+    this.io = io;
+    this.topic = topic;
+    this.queueId = queueId;
+    this.dir = `${rootDir}/${topic}/${queueId}`;
+    this.fileSize = fileSize - (fileSize % CQ_STORE_UNIT_SIZE);
+    this.log = log;
+  }
+
+  load(): void {
+    const names = this.io.readdir(this.dir).filter((n) => /^\d{20}$/.test(n)).sort();
+    for (const name of names) {
+      const path = `${this.dir}/${name}`;
+      const st = this.io.stat(path);
+      if (!st || st.isDirectory) continue;
+      const fd = this.io.open(path, 'r+');
+      if (st.size < this.fileSize) this.io.ftruncate(fd, this.fileSize);
+      this.files.push({ start: Number(name), fd, path });
+    }
+  }
+
+  private fileFor(bytePos: number): CqFile | undefined {
+    const f = this.files;
+    let lo = 0;
+    let hi = f.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const x = f[mid]!;
+      if (bytePos < x.start) hi = mid - 1;
+      else if (bytePos >= x.start + this.fileSize) lo = mid + 1;
+      else return x;
+    }
+    return undefined;
+  }
+
+  private ensureFile(bytePos: number): CqFile {
+    const have = this.fileFor(bytePos);
+    if (have) return have;
+    this.io.mkdir(this.dir);
+    const start = Math.floor(bytePos / this.fileSize) * this.fileSize;
+    const path = `${this.dir}/${offsetToFileName(start)}`;
+    const fd = this.io.open(path, 'w+');
+    this.io.ftruncate(fd, this.fileSize);
+    const file = { start, fd, path };
+    this.files.push(file);
+    this.files.sort((a, b) => a.start - b.start);
+    return file;
+  }
+
+  /**
+   * Finds the last valid entry after a restart. `fullScan` (after a crash) walks the last file entry by
+   * entry and stops at the first unwritten one; otherwise a binary search finds the boundary.
+   */
+  recover(fullScan: boolean): void {
+    if (this.files.length === 0) return;
+    let end = -1;
+    const entry = Buffer.allocUnsafe(CQ_STORE_UNIT_SIZE);
+    const valid = (file: CqFile, idx: number): boolean => {
+      const n = this.io.pread(file.fd, entry, 0, CQ_STORE_UNIT_SIZE, idx * CQ_STORE_UNIT_SIZE);
+      if (n < CQ_STORE_UNIT_SIZE) return false;
+      return entry.readInt32BE(8) > 0 && readInt64BE(entry, 0) >= 0;
+    };
+    const perFile = this.fileSize / CQ_STORE_UNIT_SIZE;
+    for (let i = this.files.length - 1; i >= 0 && end < 0; i--) {
+      const file = this.files[i]!;
+      let count = 0;
+      if (fullScan) {
+        const chunk = Buffer.allocUnsafe(Math.min(this.fileSize, 1 << 20));
+        let pos = 0;
+        outer: while (pos < this.fileSize) {
+          const n = this.io.pread(file.fd, chunk, 0, Math.min(chunk.length, this.fileSize - pos), pos);
+          if (n < CQ_STORE_UNIT_SIZE) break;
+          for (let p = 0; p + CQ_STORE_UNIT_SIZE <= n; p += CQ_STORE_UNIT_SIZE) {
+            if (!(chunk.readInt32BE(p + 8) > 0 && readInt64BE(chunk, p) >= 0)) break outer;
+            count++;
+          }
+          pos += n;
+        }
+      } else {
+        // entries are written in order: valid ... valid, unwritten ...; find the first unwritten one
+        let lo = 0;
+        let hi = perFile;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (valid(file, mid)) lo = mid + 1;
+          else hi = mid;
+        }
+        count = lo;
+      }
+      if (count > 0) end = file.start + count * CQ_STORE_UNIT_SIZE;
+      else if (i === this.files.length - 1 && this.files.length > 1) {
+        // an empty last file: keep it, the previous one holds the end
+        continue;
+      } else if (i === 0) end = file.start;
+    }
+    if (end < 0) end = this.files[0]!.start;
+    this.maxOffset = end / CQ_STORE_UNIT_SIZE;
+    // zero anything after the end (a torn tail must not reappear), drop files entirely past it
+    this.truncateBytes(end);
+    this.maxPhysicEnd = 0;
+    if (this.maxOffset > 0) {
+      const last = this.readEntry(this.maxOffset - 1);
+      if (last && isValidEntry(last.phys, last.size)) this.maxPhysicEnd = last.phys + last.size;
+    }
+    this.minOffset = this.files.length ? this.files[0]!.start / CQ_STORE_UNIT_SIZE : 0;
+  }
+
+  private truncateBytes(end: number): void {
+    const keep: CqFile[] = [];
+    for (const f of this.files) {
+      if (f.start >= end && !(f.start === end && keep.length === 0)) {
+        this.io.close(f.fd);
+        this.io.unlink(f.path);
+        this.dirty.delete(f);
+        continue;
+      }
+      keep.push(f);
+    }
+    this.files = keep;
+    const f = this.fileFor(end);
+    if (f && end - f.start < this.fileSize) {
+      this.io.ftruncate(f.fd, end - f.start);
+      this.io.ftruncate(f.fd, this.fileSize);
+    }
+  }
+
+  /** Moves minOffset to the first valid entry whose record is at or above `minPhys` (after retention or load). */
+  correctMinOffset(minPhys: number): void {
+    if (this.files.length === 0) {
+      this.minOffset = this.maxOffset;
+      return;
+    }
+    const first = this.files[0]!;
+    let off = Math.max(this.minOffset, first.start / CQ_STORE_UNIT_SIZE);
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    while (off < this.maxOffset) {
+      const n = this.readEntries(off, Math.min(this.maxOffset - off, chunk.length / CQ_STORE_UNIT_SIZE), chunk);
+      if (n === 0) {
+        // file missing: skip to the next one
+        const next = this.files.find((f) => f.start > off * CQ_STORE_UNIT_SIZE);
+        if (!next) break;
+        off = next.start / CQ_STORE_UNIT_SIZE;
+        continue;
+      }
+      for (let i = 0; i < n; i++) {
+        const phys = readInt64BE(chunk, i * CQ_STORE_UNIT_SIZE);
+        const size = chunk.readInt32BE(i * CQ_STORE_UNIT_SIZE + 8);
+        if (isValidEntry(phys, size) && phys >= minPhys) {
+          this.minOffset = off + i;
+          return;
+        }
+      }
+      off += n;
+    }
+    this.minOffset = this.maxOffset;
+  }
+
+  // ---------------------------------------------------------------- write
+
+  /** Buffers an entry for queue offset `queueOffset` (must be >= maxOffset and >= pending end). */
+  append(queueOffset: number, phys: number, size: number, tagsCode: number): void {
+    if (this.pendingLen === 0) {
+      this.pendingFrom = queueOffset;
+      this.pendingEnd = queueOffset;
+    } else if (queueOffset !== this.pendingEnd) {
+      // not contiguous (a gap in queue offsets): write what we have first
+      this.commit();
+      this.pendingFrom = this.pendingEnd = queueOffset;
+    }
+    const need = (this.pendingLen + 1) * CQ_STORE_UNIT_SIZE;
+    if (need > this.pending.length) {
+      const nb = Buffer.allocUnsafe(Math.max(need, this.pending.length * 2, 1024));
+      this.pending.copy(nb, 0, 0, this.pendingLen * CQ_STORE_UNIT_SIZE);
+      this.pending = nb;
+    }
+    const p = this.pendingLen * CQ_STORE_UNIT_SIZE;
+    writeInt64BE(this.pending, phys, p);
+    this.pending.writeInt32BE(size, p + 8);
+    writeInt64BE(this.pending, tagsCode, p + 12);
+    this.pendingLen++;
+    this.pendingEnd++;
+    if (phys + size > this.maxPhysicEnd) this.maxPhysicEnd = phys + size;
+  }
+
+  /** Queue offset the next appended entry must have. */
+  nextExpected(): number {
+    return this.pendingLen > 0 ? this.pendingEnd : this.maxOffset;
+  }
+
+  /** Writes the pending entries (one write per file touched) and makes them visible. */
+  commit(): void {
+    if (this.pendingLen === 0) return;
+    let bytePos = this.pendingFrom * CQ_STORE_UNIT_SIZE;
+    let off = 0;
+    const total = this.pendingLen * CQ_STORE_UNIT_SIZE;
+    const wasEmpty = this.files.length === 0;
+    while (off < total) {
+      const f = this.ensureFile(bytePos);
+      const n = Math.min(total - off, f.start + this.fileSize - bytePos);
+      let done = 0;
+      while (done < n) done += this.io.pwriteSync(f.fd, this.pending, off + done, n - done, bytePos - f.start + done);
+      this.dirty.add(f);
+      off += n;
+      bytePos += n;
+    }
+    if (wasEmpty) this.minOffset = this.pendingFrom;
+    this.maxOffset = this.pendingEnd;
+    this.pendingLen = 0;
+  }
+
+  /** Forgets pending entries (a failed dispatch batch). */
+  dropPending(): void {
+    this.pendingLen = 0;
+  }
+
+  async flush(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const files = [...this.dirty];
+    this.dirty.clear();
+    for (const f of files) await this.io.fdatasync(f.fd);
+  }
+
+  // ---------------------------------------------------------------- read
+
+  /** Reads up to `count` entries from `offset` (within one file) into `buf`; returns the number read. */
+  readEntries(offset: number, count: number, buf: Buffer): number {
+    const bytePos = offset * CQ_STORE_UNIT_SIZE;
+    const f = this.fileFor(bytePos);
+    if (!f) return 0;
+    const maxCount = Math.min(count, this.maxOffset - offset, (f.start + this.fileSize - bytePos) / CQ_STORE_UNIT_SIZE, Math.floor(buf.length / CQ_STORE_UNIT_SIZE));
+    if (maxCount <= 0) return 0;
+    const n = this.io.pread(f.fd, buf, 0, maxCount * CQ_STORE_UNIT_SIZE, bytePos - f.start);
+    return Math.floor(n / CQ_STORE_UNIT_SIZE);
+  }
+
+  readEntry(offset: number): CqEntry | null {
+    if (offset < 0 || offset >= this.maxOffset) return null;
+    const b = Buffer.allocUnsafe(CQ_STORE_UNIT_SIZE);
+    if (this.readEntries(offset, 1, b) !== 1) return null;
+    return { phys: readInt64BE(b, 0), size: b.readInt32BE(8), tagsCode: readInt64BE(b, 12) };
+  }
+
+  /** Drops entries whose record ends past `phyEnd` (after the commit log was truncated). */
+  truncateByPhysical(phyEnd: number): void {
+    if (this.maxPhysicEnd <= phyEnd) return;
+    let lo = this.minOffset;
+    let hi = this.maxOffset;
+    // entries are in physical order: find the first whose record ends past phyEnd
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const e = this.readEntry(mid);
+      if (e && e.phys + e.size <= phyEnd) lo = mid + 1;
+      else hi = mid;
+    }
+    this.log.warn({ topic: this.topic, queueId: this.queueId, from: lo, to: this.maxOffset }, 'consume-queue entries past the commit-log end dropped');
+    this.maxOffset = lo;
+    this.truncateBytes(lo * CQ_STORE_UNIT_SIZE);
+    this.maxPhysicEnd = 0;
+    if (lo > 0) {
+      const e = this.readEntry(lo - 1);
+      if (e && isValidEntry(e.phys, e.size)) this.maxPhysicEnd = e.phys + e.size;
+    }
+    if (this.minOffset > this.maxOffset) this.minOffset = this.maxOffset;
+  }
+
+  /** Deletes files whose every entry points below `minPhys`; returns how many. Never the last file. */
+  deleteExpired(minPhys: number): number {
+    let deleted = 0;
+    const b = Buffer.allocUnsafe(CQ_STORE_UNIT_SIZE);
+    while (this.files.length > 1) {
+      const f = this.files[0]!;
+      const lastIdx = f.start + this.fileSize - CQ_STORE_UNIT_SIZE;
+      const n = this.io.pread(f.fd, b, 0, CQ_STORE_UNIT_SIZE, lastIdx - f.start);
+      if (n < CQ_STORE_UNIT_SIZE) break;
+      const phys = readInt64BE(b, 0);
+      const size = b.readInt32BE(8);
+      if (isValidEntry(phys, size) && phys + size > minPhys) break;
+      this.io.close(f.fd);
+      this.io.unlink(f.path);
+      this.dirty.delete(f);
+      this.files.shift();
+      deleted++;
+    }
+    this.correctMinOffset(minPhys);
+    return deleted;
+  }
+
+  fileCount(): number {
+    return this.files.length;
+  }
+
+  close(): void {
+    for (const f of this.files) {
+      try {
+        this.io.close(f.fd);
+      } catch {
+        /* gone */
+      }
+    }
+    this.files = [];
+  }
+
+  destroy(): void {
+    this.close();
+    this.io.rmrf(this.dir);
+  }
+}

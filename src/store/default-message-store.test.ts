@@ -1,0 +1,223 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DefaultMessageStore } from './default-message-store.js';
+import { FaultFileIO } from './fault-file-io.js';
+import { makeMessage, testConfig, STORE_HOST, BORN_HOST } from './testing.js';
+import { decodeRecord } from '../message/message-record.js';
+import { javaStringHashCode } from '../common/java-hash.js';
+import { tempDir } from '../../test/support/paths.js';
+import type { MessageStoreConfig } from './types.js';
+
+async function withStore<T>(over: Partial<MessageStoreConfig>, fn: (s: DefaultMessageStore, dir: string) => Promise<T>): Promise<T> {
+  const { dir, cleanup } = tempDir('rmq-store-');
+  const s = new DefaultMessageStore(testConfig(dir, over));
+  await s.start();
+  try {
+    return await fn(s, dir);
+  } finally {
+    await s.shutdown();
+    cleanup();
+  }
+}
+
+test('round-trip of every record field', async () => {
+  await withStore({}, async (s) => {
+    const body = Buffer.from('hello world');
+    const msg = makeMessage('TopicA', 3, body, { TAGS: 'TagA', KEYS: 'k1 k2', UNIQ_KEY: 'U1', color: 'red' }, {
+      flag: 7, sysFlag: 0, bornTimestamp: 1_700_000_000_123, reconsumeTimes: 2, preparedTransactionOffset: 0,
+    });
+    const r = await s.putMessage(msg);
+    assert.equal(r.status, 'PUT_OK');
+    assert.equal(r.appendResult!.wroteOffset, 0);
+    assert.equal(r.appendResult!.logicsOffset, 0);
+    const g = s.getMessage('G', 'TopicA', 3, 0, 32, 1 << 20);
+    assert.equal(g.status, 'FOUND');
+    assert.equal(g.messages.length, 1);
+    const m = decodeRecord(g.messages[0]!);
+    assert.equal(m.topic, 'TopicA');
+    assert.equal(m.queueId, 3);
+    assert.equal(m.flag, 7);
+    assert.equal(m.queueOffset, 0);
+    assert.equal(m.commitLogOffset, 0);
+    assert.equal(m.bornTimestamp, 1_700_000_000_123);
+    assert.equal(m.reconsumeTimes, 2);
+    assert.equal(m.body.toString(), 'hello world');
+    assert.equal(m.properties.TAGS, 'TagA');
+    assert.equal(m.properties.color, 'red');
+    assert.equal(m.storeHost.port, 10911);
+    assert.equal(m.bornHost.port, 50418);
+    assert.equal(m.offsetMsgId, r.appendResult!.msgId);
+    assert.ok(Math.abs(m.storeTimestamp - Date.now()) < 10_000);
+    assert.deepEqual(s.selectOneMessageByOffset(0), g.messages[0]);
+    // IPv6 hosts set the sysFlag bits
+    const v6 = Buffer.alloc(20, 1);
+    const r6 = await s.putMessage(makeMessage('TopicA', 3, 'v6', {}, { bornHost: v6, storeHost: v6 }));
+    assert.equal(r6.status, 'PUT_OK');
+    const m6 = decodeRecord(s.selectOneMessageByOffset(r6.appendResult!.wroteOffset)!);
+    assert.equal(m6.sysFlag & 0x30, 0x30);
+    assert.equal(s.getMessageStoreTimeStamp('TopicA', 3, 1), m6.storeTimestamp);
+  });
+});
+
+test('batch append, queue offsets, getMessage limits, filter and statuses', async () => {
+  await withStore({}, async (s) => {
+    const batch = Array.from({ length: 10 }, (_, i) => makeMessage('T', 0, `m${i}`, { TAGS: i % 2 ? 'odd' : 'even' }));
+    const r = await s.putMessages(batch);
+    assert.equal(r.status, 'PUT_OK');
+    assert.equal(r.appendResult!.msgNum, 10);
+    assert.equal(r.appendResult!.msgId.split(',').length, 10);
+    const single = await Promise.all([s.putMessage(makeMessage('T', 0, 'x')), s.putMessage(makeMessage('T', 1, 'y'))]);
+    assert.equal(single[0].appendResult!.logicsOffset, 10);
+    assert.equal(single[1].appendResult!.logicsOffset, 0);
+    assert.equal(s.getMaxOffsetInQueue('T', 0), 11);
+    assert.equal(s.getMinOffsetInQueue('T', 0), 0);
+    let g = s.getMessage('G', 'T', 0, 0, 4, 1 << 20);
+    assert.equal(g.status, 'FOUND');
+    assert.deepEqual(g.queueOffsets, [0, 1, 2, 3]);
+    assert.equal(g.nextBeginOffset, 4);
+    const oneSize = g.messages[0]!.length;
+    g = s.getMessage('G', 'T', 0, 0, 32, oneSize * 2 + 1);
+    assert.equal(g.messages.length, 2);
+    const odd = javaStringHashCode('odd');
+    g = s.getMessage('G', 'T', 0, 0, 32, 1 << 20, { isMatchedByConsumeQueue: (c) => c === odd });
+    assert.deepEqual(g.queueOffsets, [1, 3, 5, 7, 9]);
+    assert.equal(g.nextBeginOffset, 11);
+    g = s.getMessage('G', 'T', 0, 0, 32, 1 << 20, { isMatchedByConsumeQueue: () => false });
+    assert.equal(g.status, 'NO_MATCHED_MESSAGE');
+    assert.equal(g.nextBeginOffset, 11);
+    assert.equal(s.getMessage('G', 'T', 0, 11, 32, 1 << 20).status, 'OFFSET_OVERFLOW_ONE');
+    assert.equal(s.getMessage('G', 'T', 0, 50, 32, 1 << 20).status, 'OFFSET_OVERFLOW_BADLY');
+    assert.equal(s.getMessage('G', 'T', 5, 0, 32, 1 << 20).status, 'NO_MESSAGE_IN_QUEUE');
+    assert.equal(s.getMessage('G', 'Nope', 0, 0, 32, 1 << 20).status, 'NO_MESSAGE_IN_QUEUE');
+    assert.equal(s.getCommitLogOffsetInQueue('T', 0, 0), 0);
+    assert.equal(s.getCommitLogOffsetInQueue('T', 0, 99), -1);
+    const qs = s.listQueues().sort((a, b) => a.queueId - b.queueId);
+    assert.deepEqual(qs, [{ topic: 'T', queueId: 0, minOffset: 0, maxOffset: 11 }, { topic: 'T', queueId: 1, minOffset: 0, maxOffset: 1 }]);
+  });
+});
+
+test('validation: body size, properties size, topic length', async () => {
+  await withStore({ maxMessageSize: 1024 }, async (s) => {
+    const big = await s.putMessage(makeMessage('T', 0, Buffer.alloc(1025)));
+    assert.equal(big.status, 'MESSAGE_ILLEGAL');
+    assert.match(big.remark!, /maxMessageSize 1024/);
+    const props = await s.putMessage(makeMessage('T', 0, 'x', { big: 'v'.repeat(40000) }));
+    assert.equal(props.status, 'PROPERTIES_SIZE_EXCEEDED');
+    const topic = await s.putMessage(makeMessage('T'.repeat(200), 0, 'x'));
+    assert.equal(topic.status, 'MESSAGE_ILLEGAL');
+    assert.equal(s.getMaxPhyOffset(), 0);
+    assert.equal((await s.putMessage(makeMessage('T', 0, Buffer.alloc(1024)))).status, 'PUT_OK');
+  });
+});
+
+test('segment roll-over writes a blank marker and never splits a record', async () => {
+  const { dir, cleanup } = tempDir('rmq-store-');
+  try {
+    const cfg = testConfig(dir, { mappedFileSizeCommitLog: 4096 });
+    let s = new DefaultMessageStore(cfg);
+    await s.start();
+    const offsets: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const r = await s.putMessage(makeMessage('Roll', i % 2, Buffer.alloc(300, i)));
+      assert.equal(r.status, 'PUT_OK');
+      const off = r.appendResult!.wroteOffset;
+      assert.equal(Math.floor(off / 4096), Math.floor((off + r.appendResult!.wroteBytes - 1) / 4096), 'record spans segments');
+      offsets.push(off);
+    }
+    const files = readdirSync(join(dir, 'commitlog')).sort();
+    assert.ok(files.length >= 5);
+    assert.equal(files[1], '00000000000000004096');
+    for (const f of files) assert.equal(statSync(join(dir, 'commitlog', f)).size, 4096);
+    await s.shutdown();
+    s = new DefaultMessageStore(cfg);
+    await s.start();
+    for (let q = 0; q < 2; q++) {
+      let off = 0;
+      let n = 0;
+      for (;;) {
+        const g = s.getMessage('G', 'Roll', q, off, 32, 1 << 20);
+        if (g.status !== 'FOUND') break;
+        for (const m of g.messages) {
+          const d = decodeRecord(m);
+          assert.equal(d.body[0], (n * 2 + q) & 0xff);
+          n++;
+        }
+        off = g.nextBeginOffset;
+      }
+      assert.equal(n, 30);
+    }
+    assert.equal(s.getMaxPhyOffset() > offsets.at(-1)!, true);
+    await s.shutdown();
+  } finally {
+    cleanup();
+  }
+});
+
+test('ASYNC and SYNC flush: restart keeps everything; SYNC resolves after fdatasync', async () => {
+  for (const flushDiskType of ['ASYNC_FLUSH', 'SYNC_FLUSH'] as const) {
+    const io = new FaultFileIO();
+    const cfg = testConfig('/store', { flushDiskType });
+    let s = new DefaultMessageStore(cfg, { fileIO: io });
+    await s.start();
+    const syncsBefore = io.counters.fdatasync;
+    const rs = await Promise.all(Array.from({ length: 50 }, (_, i) => s.putMessage(makeMessage('F', i % 4, `b${i}`, { KEYS: `key${i}` }))));
+    assert.ok(rs.every((r) => r.status === 'PUT_OK'));
+    if (flushDiskType === 'SYNC_FLUSH') {
+      assert.ok(io.counters.fdatasync > syncsBefore);
+      assert.ok(io.counters.fdatasync - syncsBefore < 10, 'group commit shares fdatasyncs');
+      assert.equal(s.commitLog.flushed, s.commitLog.committed);
+    }
+    await s.shutdown();
+    assert.equal(io.stat('/store/abort'), null);
+    s = new DefaultMessageStore(cfg, { fileIO: io });
+    await s.start();
+    let total = 0;
+    for (let q = 0; q < 4; q++) total += s.getMaxOffsetInQueue('F', q);
+    assert.equal(total, 50);
+    const q = s.queryMessage('F', 'key7', 10, 0, Number.MAX_SAFE_INTEGER);
+    assert.equal(q.messages.length, 1);
+    assert.equal(decodeRecord(q.messages[0]!).body.toString(), 'b7');
+    const r = await s.putMessage(makeMessage('F', 0, 'after'));
+    assert.equal(r.appendResult!.logicsOffset, 13);
+    await s.shutdown();
+  }
+});
+
+test('lock file: a second store on one directory is refused', async () => {
+  await withStore({}, async (_s, dir) => {
+    const other = new DefaultMessageStore(testConfig(dir));
+    await assert.rejects(other.start(), /already open|locked/);
+    assert.ok(existsSync(join(dir, 'lock')));
+  });
+});
+
+test('listener is called after the entry is visible; time lookup', async () => {
+  let t = 1_000_000;
+  const { dir, cleanup } = tempDir('rmq-store-');
+  const s = new DefaultMessageStore(testConfig(dir), { now: () => t });
+  await s.start();
+  try {
+    const seen: Array<[string, number, number]> = [];
+    s.setMessageArrivingListener((topic, queueId, logicOffset) => {
+      assert.equal(s.getMaxOffsetInQueue(topic, queueId), logicOffset);
+      seen.push([topic, queueId, logicOffset]);
+    });
+    for (let i = 0; i < 10; i++) {
+      t = 1_000_000 + i * 1000;
+      await s.putMessage(makeMessage('Time', 0, `t${i}`));
+    }
+    assert.equal(seen.length, 10);
+    assert.equal(s.getOffsetInQueueByTime('Time', 0, 0), 0);
+    assert.equal(s.getOffsetInQueueByTime('Time', 0, 1_004_500), 5);
+    assert.equal(s.getOffsetInQueueByTime('Time', 0, 1_005_000), 5);
+    assert.equal(s.getOffsetInQueueByTime('Time', 0, 9_999_999), 10);
+    assert.equal(s.getEarliestMessageTime('Time', 0), 1_000_000);
+    void STORE_HOST;
+    void BORN_HOST;
+  } finally {
+    await s.shutdown();
+    cleanup();
+  }
+});

@@ -1,0 +1,1058 @@
+/**
+ * DefaultMessageStore: commit log + consume queues + index + checkpoint, in Apache RocketMQ's on-disk
+ * formats (store-format.md). See docs/formats/ for each file and the module headers for the layouts.
+ *
+ * Append: validated, encoded straight into the commit log's staging buffer (queue offset from the queue's
+ * `appendOffset`, store timestamp, physical offset), one write per batch of appends; once written, the
+ * records are dispatched from what the append already knows (consume-queue entry, index keys) and then
+ * the MessageArrivingListener runs. ASYNC_FLUSH resolves an append when its bytes are written;
+ * SYNC_FLUSH when a completed fdatasync covers its end (group commit, one fdatasync in flight).
+ *
+ * Start-up: lock file, abort marker, checkpoint; commit-log tail validated (from the consume queues' end
+ * after a clean stop, from the checkpoint's segment after a crash), torn tail cut, consume-queue entries
+ * past the end dropped, then whatever the log holds beyond the consume queues / index is dispatched.
+ */
+import { componentLogger, type Logger } from '../common/logger.js';
+import { RmqError } from '../common/errors.js';
+import { javaStringHashCode } from '../common/java-hash.js';
+import { MAGIC, PROPERTY, SYS_FLAG } from '../message/message-const.js';
+import { encodeRecordInto, recordSize, MAX_PROPERTIES_BYTES, MAX_TOPIC_BYTES_V1, type RecordFields } from '../message/message-record.js';
+import { getEncodedProperty } from '../message/properties.js';
+import { createOffsetMessageId } from '../message/message-id.js';
+import { readInt64BE } from '../message/int64.js';
+import { NodeFileIO, type FileIO } from './file-io.js';
+import { CommitLog, storeTimestampPos, type RecordView } from './commit-log.js';
+import { ConsumeQueue, CQ_STORE_UNIT_SIZE, isValidEntry } from './consume-queue.js';
+import { IndexService } from './index-file.js';
+import { StoreCheckpoint } from './checkpoint.js';
+import {
+  DEFAULT_STORE_CONFIG,
+  type AppendMessageResult,
+  type GetMessageResult,
+  type GetMessageStatus,
+  type MessageArrivingListener,
+  type MessageFilter,
+  type MessageInner,
+  type MessageStore,
+  type MessageStoreConfig,
+  type PutMessageResult,
+  type QueryMessageResult,
+} from './types.js';
+
+export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
+export const DEFAULT_MESSAGE_DELAY_LEVEL = '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h';
+
+export interface DefaultMessageStoreOptions {
+  fileIO?: FileIO;
+  now?: () => number;
+  logger?: Logger;
+  /** Delay levels, to recompute SCHEDULE_TOPIC_XXXX tag codes (delivery times) when re-dispatching. */
+  messageDelayLevel?: string;
+}
+
+export function parseDelayLevels(s: string): number[] {
+  const unit: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return s.trim().split(/\s+/).map((t) => {
+    const m = /^(\d+)([smhd])$/.exec(t);
+    if (!m) throw new RmqError('BAD_CONFIG', `bad delay level "${t}" in messageDelayLevel`);
+    return Number(m[1]) * unit[m[2]!]!;
+  });
+}
+
+/** Stores opened by this process (a second open of one directory must fail even within one process). */
+const openRoots = new Set<string>();
+
+interface PendingRecord {
+  phys: number;
+  size: number;
+  cq: ConsumeQueue | null;
+  queueOffset: number;
+  tagsCode: number;
+  storeTimestamp: number;
+  topic: string;
+  properties: string;
+  sysFlag: number;
+}
+
+interface PendingAppend {
+  end: number;
+  result: PutMessageResult;
+  waitFlush: boolean;
+  deadline: number;
+  resolve: (r: PutMessageResult) => void;
+}
+
+const HOST_SIZES = new Set([8, 20]);
+
+function statusResult(status: PutMessageResult['status'], remark: string): PutMessageResult {
+  return { status, remark };
+}
+
+export class DefaultMessageStore implements MessageStore {
+  readonly config: MessageStoreConfig;
+  private readonly io: FileIO;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly delayLevels: number[];
+  private readonly root: string;
+  readonly commitLog: CommitLog;
+  private readonly checkpoint: StoreCheckpoint;
+  private readonly index: IndexService;
+  private readonly queues = new Map<string, ConsumeQueue[]>();
+  private listener: MessageArrivingListener | undefined;
+
+  private running = false;
+  private starting = false;
+  private readOnlyReason: string | null = null;
+  private lastWriteError: string | null = null;
+
+  private records: PendingRecord[] = [];
+  private recordHead = 0;
+  private appends: PendingAppend[] = [];
+  private appendHead = 0;
+  private flushWaiters: PendingAppend[] = [];
+  private flushWaiterHead = 0;
+
+  private readonly touched = new Set<ConsumeQueue>();
+  private readonly dirtyQueues = new Set<ConsumeQueue>();
+  private lastDispatchedTimestamp = 0;
+  private lastCommittedTimestamp = 0;
+  private rawDispatchPos = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private flushingLogics: Promise<void> | null = null;
+  private flushingCommitLog: Promise<void> | null = null;
+  private lastCleanRun = 0;
+
+  private readonly scratch: RecordFields = {
+    topic: '', queueId: 0, flag: 0, queueOffset: 0, physicalOffset: 0, sysFlag: 0, bornTimestamp: 0,
+    bornHost: Buffer.alloc(8), storeTimestamp: 0, storeHost: Buffer.alloc(8), reconsumeTimes: 0,
+    preparedTransactionOffset: 0, body: Buffer.alloc(0), properties: '',
+  };
+
+  readonly stats = {
+    putMessageTimesTotal: 0,
+    putMessageSizeTotal: 0,
+    putMessageFailedTimes: 0,
+    getMessageTimesTotalFound: 0,
+    getMessageTimesTotalMiss: 0,
+    getMessageTransferedMsgCount: 0,
+    dispatchedRecords: 0,
+    flushTimeouts: 0,
+    recoveryMs: 0,
+    recoveryAbnormal: 0,
+  };
+
+  constructor(config: MessageStoreConfig, opts: DefaultMessageStoreOptions = {}) {
+    this.config = { ...DEFAULT_STORE_CONFIG, ...config };
+    this.io = opts.fileIO ?? new NodeFileIO();
+    this.now = opts.now ?? Date.now;
+    this.log = opts.logger ?? componentLogger('store');
+    this.delayLevels = parseDelayLevels(opts.messageDelayLevel ?? DEFAULT_MESSAGE_DELAY_LEVEL);
+    this.root = this.config.storePathRootDir.replace(/\/+$/, '');
+    const cfg = this.config;
+    if (!(cfg.mappedFileSizeCommitLog >= 4096)) throw new RmqError('BAD_CONFIG', 'mappedFileSizeCommitLog must be at least 4096 bytes');
+    if (!(cfg.mappedFileSizeConsumeQueue >= CQ_STORE_UNIT_SIZE)) throw new RmqError('BAD_CONFIG', 'mappedFileSizeConsumeQueue too small');
+    const maxRecord = recordSize(cfg.maxMessageSize, 0x7fff, MAX_PROPERTIES_BYTES, 20, 20);
+    this.commitLog = new CommitLog(this.io, cfg.storePathCommitLog ?? `${this.root}/commitlog`, cfg.mappedFileSizeCommitLog, Math.min(maxRecord, cfg.mappedFileSizeCommitLog), this.log);
+    this.commitLog.hooks = {
+      onWritten: (committed) => this.onWritten(committed),
+      onWriteFailed: (err, committed) => this.onWriteFailed(err, committed),
+    };
+    this.checkpoint = new StoreCheckpoint(this.io, `${this.root}/checkpoint`);
+    this.index = new IndexService(this.io, `${this.root}/index`, cfg.maxHashSlotNum, cfg.maxIndexNum, this.log);
+  }
+
+  // ================================================================ lifecycle
+
+  async start(): Promise<void> {
+    if (this.running || this.starting) throw new RmqError('STORE_STATE', 'store already started');
+    this.starting = true;
+    const t0 = performance.now();
+    try {
+      this.io.mkdir(this.root);
+      this.lock();
+      const abnormal = this.io.stat(`${this.root}/abort`) !== null;
+      this.io.close(this.io.open(`${this.root}/abort`, 'w+'));
+      this.checkpoint.load();
+      this.commitLog.load();
+      this.loadConsumeQueues(abnormal);
+      this.recover(abnormal);
+      this.running = true;
+      this.startServices();
+      this.stats.recoveryMs = performance.now() - t0;
+      this.stats.recoveryAbnormal = abnormal ? 1 : 0;
+      this.log.info({ abnormal, ms: Math.round(this.stats.recoveryMs), minPhyOffset: this.getMinPhyOffset(), maxPhyOffset: this.getMaxPhyOffset(), queues: this.listQueues().length }, 'store started');
+    } catch (e) {
+      this.closeFiles();
+      this.unlock();
+      throw e;
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    // let the writes in flight finish
+    const deadline = Date.now() + 10_000;
+    while (this.commitLog.hasPendingWrites() && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    let clean = true;
+    try {
+      await this.flushCommitLog();
+      await this.flushLogics();
+    } catch (e) {
+      clean = false;
+      this.log.error({ err: e }, 'flush at shutdown failed; next start recovers as after a crash');
+    }
+    this.expireFlushWaiters(Number.POSITIVE_INFINITY, 'store shut down before the flush completed');
+    this.closeFiles();
+    if (clean && !this.commitLog.hasPendingWrites()) this.io.unlink(`${this.root}/abort`);
+    this.unlock();
+    this.log.info('store shut down');
+  }
+
+  /** Stops everything at once without flushing or cleaning up, as a killed process would (tests). */
+  halt(): void {
+    this.running = false;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.unlock();
+  }
+
+  private closeFiles(): void {
+    this.commitLog.close();
+    for (const list of this.queues.values()) for (const cq of list) cq?.close();
+    this.index.close();
+    this.checkpoint.close();
+  }
+
+  private lock(): void {
+    const key = this.root;
+    if (openRoots.has(key)) throw new RmqError('STORE_LOCKED', `store ${this.root} is already open in this process`);
+    const path = `${this.root}/lock`;
+    const prev = this.io.readFile(path);
+    if (prev && prev.length > 0) {
+      const pid = Number(prev.toString('utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+        let alive = false;
+        try {
+          process.kill(pid, 0);
+          alive = true;
+        } catch (e) {
+          alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+        }
+        if (alive) throw new RmqError('STORE_LOCKED', `store ${this.root} is locked by running process ${pid}`);
+      }
+    }
+    const fd = this.io.open(path, 'w+');
+    const b = Buffer.from(String(process.pid));
+    this.io.pwriteSync(fd, b, 0, b.length, 0);
+    this.io.close(fd);
+    openRoots.add(key);
+  }
+
+  private unlock(): void {
+    if (!openRoots.has(this.root)) return;
+    openRoots.delete(this.root);
+    try {
+      const fd = this.io.open(`${this.root}/lock`, 'w+');
+      this.io.close(fd);
+    } catch {
+      /* the directory may be gone */
+    }
+  }
+
+  private startServices(): void {
+    const cfg = this.config;
+    const every = (ms: number, fn: () => void) => {
+      const t = setInterval(fn, Math.max(1, ms));
+      t.unref();
+      this.timers.push(t);
+    };
+    if (cfg.flushDiskType === 'ASYNC_FLUSH') {
+      every(cfg.flushIntervalCommitLog, () => void this.flushCommitLog().catch((e) => this.log.error({ err: e }, 'commit-log flush failed')));
+    } else {
+      every(Math.max(10, Math.min(500, cfg.syncFlushTimeout / 4)), () => this.expireFlushWaiters(this.now(), `flush did not complete within syncFlushTimeout ${cfg.syncFlushTimeout} ms; the message is stored`));
+    }
+    every(cfg.flushIntervalConsumeQueue, () => void this.flushLogics().catch((e) => this.log.error({ err: e }, 'consume-queue / index flush failed')));
+    every(cfg.cleanResourceInterval, () => {
+      try {
+        this.cleanExpiredFiles(false);
+      } catch (e) {
+        this.log.error({ err: e }, 'retention run failed');
+      }
+    });
+  }
+
+  // ================================================================ queues
+
+  private findCq(topic: string, queueId: number): ConsumeQueue | undefined {
+    return this.queues.get(topic)?.[queueId];
+  }
+
+  private findOrCreateCq(topic: string, queueId: number): ConsumeQueue {
+    let list = this.queues.get(topic);
+    if (!list) {
+      list = [];
+      this.queues.set(topic, list);
+    }
+    let cq = list[queueId];
+    if (!cq) {
+      cq = new ConsumeQueue(this.io, `${this.root}/consumequeue`, topic, queueId, this.config.mappedFileSizeConsumeQueue, this.log);
+      list[queueId] = cq;
+    }
+    return cq;
+  }
+
+  private *allQueues(): Iterable<ConsumeQueue> {
+    for (const list of this.queues.values()) for (const cq of list) if (cq) yield cq;
+  }
+
+  private loadConsumeQueues(abnormal: boolean): void {
+    const dir = `${this.root}/consumequeue`;
+    this.io.mkdir(dir);
+    for (const topic of this.io.readdir(dir)) {
+      const st = this.io.stat(`${dir}/${topic}`);
+      if (!st?.isDirectory) continue;
+      for (const q of this.io.readdir(`${dir}/${topic}`)) {
+        if (!/^\d+$/.test(q)) continue;
+        const cq = this.findOrCreateCq(topic, Number(q));
+        cq.load();
+        cq.recover(abnormal);
+      }
+    }
+  }
+
+  // ================================================================ recovery
+
+  private recover(abnormal: boolean): void {
+    const cl = this.commitLog;
+    const minPhy = cl.minOffset();
+    const validateFrom = abnormal ? this.abnormalRecoveryStart() : this.normalRecoveryStart();
+    const { end, lost } = cl.scan(validateFrom, this.config.checkCRCOnRecover);
+    if (lost.length) this.log.error({ lost }, 'commit-log ranges lost to corruption or missing files');
+    const lastSeg = cl.segments.at(-1);
+    if (lastSeg) cl.cutTail(end);
+    cl.setRecoveredEnd(end);
+    this.rawDispatchPos = end;
+    for (const cq of this.allQueues()) {
+      cq.truncateByPhysical(end);
+      cq.correctMinOffset(minPhy);
+    }
+    this.index.load(!abnormal, this.checkpoint.indexMsgTimestamp, end);
+    let from = this.maxConsumeQueueEnd();
+    if (abnormal) from = Math.min(from, validateFrom);
+    if (this.config.messageIndexEnable) from = Math.min(from, this.indexResumePoint());
+    from = Math.max(from, minPhy);
+    if (from < end) {
+      this.log.info({ from, to: end }, 'dispatching commit-log records beyond the consume queues / index');
+      cl.scan(from, false, (r) => this.dispatchRecovered(r, end), () => this.commitDispatch());
+      this.commitDispatch();
+    }
+    for (const cq of this.allQueues()) cq.appendOffset = cq.maxOffset;
+    this.log.info({ abnormal, validateFrom, end, dispatchFrom: from }, 'commit log recovered');
+  }
+
+  private maxConsumeQueueEnd(): number {
+    let m = 0;
+    for (const cq of this.allQueues()) if (cq.maxPhysicEnd > m) m = cq.maxPhysicEnd;
+    return m;
+  }
+
+  /** After a clean stop: validate from the end of the last dispatched record when it checks out, else from the third-last segment. */
+  private normalRecoveryStart(): number {
+    const cl = this.commitLog;
+    const segs = cl.segments;
+    const fallback = segs.length ? segs[Math.max(0, segs.length - 3)]!.start : 0;
+    let best: ConsumeQueue | undefined;
+    for (const cq of this.allQueues()) if (!best || cq.maxPhysicEnd > best.maxPhysicEnd) best = cq;
+    if (!best || best.maxOffset === 0 || best.maxPhysicEnd === 0) return fallback;
+    const last = best.readEntry(best.maxOffset - 1);
+    if (!last || !isValidEntry(last.phys, last.size)) return fallback;
+    if (!cl.segmentFor(last.phys)) return fallback;
+    const head = Buffer.alloc(8);
+    const n = cl.read(last.phys, head, 0, 8, true);
+    if (n < 8 || head.readInt32BE(0) !== last.size) return fallback;
+    const magic = head.readInt32BE(4);
+    if (magic !== MAGIC.MESSAGE_V1 && magic !== MAGIC.MESSAGE_V2) return fallback;
+    return last.phys + last.size;
+  }
+
+  /** After a crash: the last segment whose first record is older than the checkpoint (minus 3 s). */
+  private abnormalRecoveryStart(): number {
+    const cl = this.commitLog;
+    const segs = cl.segments;
+    if (segs.length === 0) return 0;
+    const minTs = this.checkpoint.minTimestamp(false) - 3000;
+    for (let i = segs.length - 1; i >= 0; i--) {
+      const ts = cl.firstRecordTimestamp(segs[i]!);
+      if (ts > 0 && ts <= minTs) return segs[i]!.start;
+    }
+    return segs[0]!.start;
+  }
+
+  /** Where indexing must resume: just after the last indexed record. */
+  private indexResumePoint(): number {
+    for (let i = this.index.files.length - 1; i >= 0; i--) {
+      const f = this.index.files[i]!;
+      if (f.indexCount <= 1) continue;
+      const rec = this.commitLog.readRecord(f.endPhyOffset, true);
+      return rec ? f.endPhyOffset + rec.length : this.commitLog.minOffset();
+    }
+    return this.commitLog.minOffset();
+  }
+
+  private tagsCodeOf(topic: string, properties: string, storeTimestamp: number): number {
+    if (topic === SCHEDULE_TOPIC) {
+      const d = getEncodedProperty(properties, PROPERTY.DELAY);
+      if (d) {
+        let level = Number(d);
+        if (level > this.delayLevels.length) level = this.delayLevels.length;
+        if (level >= 1) return storeTimestamp + this.delayLevels[level - 1]!;
+      }
+    }
+    const tags = getEncodedProperty(properties, PROPERTY.TAGS);
+    return tags ? javaStringHashCode(tags) : 0;
+  }
+
+  private dispatchRecovered(r: RecordView, end: number): void {
+    if (r.phys + r.size > end) return;
+    const tagsCode = this.tagsCodeOf(r.topic, r.properties, r.storeTimestamp);
+    this.dispatch(r.topic, r.queueId, r.queueOffset, r.phys, r.size, tagsCode, r.storeTimestamp, r.properties, r.sysFlag, null);
+    this.stats.dispatchedRecords++;
+  }
+
+  /**
+   * Builds the consume-queue entry (buffered) and index keys of one record. Prepared and rolled-back
+   * transactional records get no consume-queue entry; rolled-back ones are not indexed.
+   */
+  private dispatch(topic: string, queueId: number, queueOffset: number, phys: number, size: number, tagsCode: number, storeTimestamp: number, properties: string, sysFlag: number, cq: ConsumeQueue | null): boolean {
+    const tran = sysFlag & 0xc;
+    let added = false;
+    if (tran === SYS_FLAG.TRANSACTION_NOT_TYPE || tran === SYS_FLAG.TRANSACTION_COMMIT) {
+      const q = cq ?? this.findOrCreateCq(topic, queueId);
+      const expected = q.nextExpected();
+      if (queueOffset >= expected) {
+        if (queueOffset > expected) this.log.warn({ topic, queueId, expected, queueOffset }, 'gap in consume-queue offsets');
+        q.append(queueOffset, phys, size, tagsCode);
+        this.touched.add(q);
+        added = true;
+      }
+    }
+    if (this.config.messageIndexEnable && tran !== SYS_FLAG.TRANSACTION_ROLLBACK) {
+      const uniq = getEncodedProperty(properties, PROPERTY.UNIQ_KEY);
+      const keys = getEncodedProperty(properties, PROPERTY.KEYS);
+      if (uniq || keys) this.index.build(topic, uniq, keys, phys, storeTimestamp, this.now());
+    }
+    if (storeTimestamp > this.lastDispatchedTimestamp) this.lastDispatchedTimestamp = storeTimestamp;
+    return added;
+  }
+
+  /** Writes the buffered consume-queue entries (one write per queue) and index entries (one write). */
+  private commitDispatch(): void {
+    for (const q of this.touched) {
+      q.commit();
+      this.dirtyQueues.add(q);
+    }
+    this.touched.clear();
+    if (this.config.messageIndexEnable) this.index.commit();
+  }
+
+  // ================================================================ append
+
+  private validate(msg: MessageInner): PutMessageResult | null {
+    if (!this.running) return statusResult('SERVICE_NOT_AVAILABLE', 'message store is not running');
+    if (this.readOnlyReason) return statusResult('SERVICE_NOT_AVAILABLE', `message store is read-only: ${this.readOnlyReason}`);
+    if (this.config.brokerRole === 'SLAVE') return statusResult('SERVICE_NOT_AVAILABLE', 'message store is a slave; writes come from the master');
+    if (typeof msg.topic !== 'string' || msg.topic.length === 0) return statusResult('MESSAGE_ILLEGAL', 'topic is empty');
+    if (!Buffer.isBuffer(msg.body)) return statusResult('MESSAGE_ILLEGAL', 'body is not a buffer');
+    if (msg.body.length > this.config.maxMessageSize) {
+      return statusResult('MESSAGE_ILLEGAL', `message body size ${msg.body.length} exceeds maxMessageSize ${this.config.maxMessageSize}`);
+    }
+    if (!Number.isInteger(msg.queueId) || msg.queueId < 0 || msg.queueId > 0xffff) return statusResult('MESSAGE_ILLEGAL', `bad queueId ${msg.queueId}`);
+    if (!HOST_SIZES.has(msg.bornHost?.length) || !HOST_SIZES.has(msg.storeHost?.length)) return statusResult('MESSAGE_ILLEGAL', 'bornHost / storeHost must be 8 (IPv4) or 20 (IPv6) bytes');
+    return null;
+  }
+
+  putMessage(msg: MessageInner): Promise<PutMessageResult> {
+    const bad = this.validate(msg);
+    if (bad) return this.refused(bad);
+    return this.append([msg]);
+  }
+
+  putMessages(msgs: MessageInner[]): Promise<PutMessageResult> {
+    if (msgs.length === 0) return Promise.resolve(statusResult('MESSAGE_ILLEGAL', 'empty batch'));
+    for (const m of msgs) {
+      const bad = this.validate(m);
+      if (bad) return this.refused(bad);
+    }
+    return this.append(msgs);
+  }
+
+  private refused(r: PutMessageResult): Promise<PutMessageResult> {
+    this.stats.putMessageFailedTimes++;
+    return Promise.resolve(r);
+  }
+
+  private append(msgs: MessageInner[]): Promise<PutMessageResult> {
+    const cl = this.commitLog;
+    const n = msgs.length;
+    // sizes first, so a batch is refused as a whole before anything is reserved
+    const topicBytes: number[] = new Array(n);
+    const propBytes: number[] = new Array(n);
+    const sizes: number[] = new Array(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const m = msgs[i]!;
+      const t = Buffer.byteLength(m.topic);
+      if (t > MAX_TOPIC_BYTES_V1) return this.refused(statusResult('MESSAGE_ILLEGAL', `topic length ${t} bytes exceeds ${MAX_TOPIC_BYTES_V1}`));
+      const p = m.properties ? Buffer.byteLength(m.properties) : 0;
+      if (p > MAX_PROPERTIES_BYTES) return this.refused(statusResult('PROPERTIES_SIZE_EXCEEDED', `properties size ${p} bytes exceeds ${MAX_PROPERTIES_BYTES}`));
+      const size = recordSize(m.body.length, t, p, m.bornHost.length, m.storeHost.length);
+      if (size > cl.maxRecordInSegment()) return this.refused(statusResult('MESSAGE_ILLEGAL', `record size ${size} does not fit a commit-log segment of ${cl.segmentSize} bytes`));
+      topicBytes[i] = t;
+      propBytes[i] = p;
+      sizes[i] = size;
+      total += size;
+    }
+    const storeTimestamp = this.now();
+    const s = this.scratch;
+    let firstPhys = -1;
+    let firstQueueOffset = -1;
+    let end = 0;
+    let msgId = '';
+    let waitFlush = this.config.flushDiskType === 'SYNC_FLUSH';
+    for (let i = 0; i < n; i++) {
+      const m = msgs[i]!;
+      const tran = m.sysFlag & 0xc;
+      const inQueue = tran === SYS_FLAG.TRANSACTION_NOT_TYPE || tran === SYS_FLAG.TRANSACTION_COMMIT;
+      const cq = inQueue ? this.findOrCreateCq(m.topic, m.queueId) : null;
+      const queueOffset = cq ? cq.appendOffset++ : 0;
+      const r = cl.reserve(sizes[i]!);
+      s.topic = m.topic;
+      s.queueId = m.queueId;
+      s.flag = m.flag;
+      s.queueOffset = queueOffset;
+      s.physicalOffset = r.phys;
+      s.sysFlag = m.sysFlag;
+      s.bornTimestamp = m.bornTimestamp;
+      s.bornHost = m.bornHost;
+      s.storeTimestamp = storeTimestamp;
+      s.storeHost = m.storeHost;
+      s.reconsumeTimes = m.reconsumeTimes;
+      s.preparedTransactionOffset = m.preparedTransactionOffset;
+      s.body = m.body;
+      s.properties = m.properties ?? '';
+      encodeRecordInto(r.buf, r.pos, s, topicBytes[i], propBytes[i]);
+      const tagsCode = m.tagsCode ?? this.tagsCodeOf(m.topic, s.properties, storeTimestamp);
+      this.records.push({ phys: r.phys, size: sizes[i]!, cq, queueOffset, tagsCode, storeTimestamp, topic: m.topic, properties: s.properties, sysFlag: m.sysFlag });
+      if (firstPhys < 0) {
+        firstPhys = r.phys;
+        firstQueueOffset = queueOffset;
+      }
+      const id = createOffsetMessageId(m.storeHost, r.phys);
+      msgId = i === 0 ? id : `${msgId},${id}`;
+      end = r.phys + sizes[i]!;
+      if (waitFlush && s.properties && getEncodedProperty(s.properties, PROPERTY.WAIT) === 'false') waitFlush = false;
+    }
+    this.stats.putMessageTimesTotal += n;
+    this.stats.putMessageSizeTotal += total;
+    const appendResult: AppendMessageResult = { wroteOffset: firstPhys, wroteBytes: total, msgId, logicsOffset: firstQueueOffset, msgNum: n, storeTimestamp };
+    const result: PutMessageResult = { status: 'PUT_OK', appendResult };
+    return new Promise((resolve) => {
+      this.appends.push({ end, result, waitFlush, deadline: 0, resolve });
+    });
+  }
+
+  /** Commit-log bytes up to `committed` are in the OS: dispatch them, answer the appends. */
+  private onWritten(committed: number): void {
+    const recs = this.records;
+    let i = this.recordHead;
+    const first = i;
+    while (i < recs.length && recs[i]!.phys + recs[i]!.size <= committed) {
+      const r = recs[i]!;
+      this.dispatch(r.topic, r.cq?.queueId ?? 0, r.queueOffset, r.phys, r.size, r.tagsCode, r.storeTimestamp, r.properties, r.sysFlag, r.cq);
+      if (r.storeTimestamp > this.lastCommittedTimestamp) this.lastCommittedTimestamp = r.storeTimestamp;
+      i++;
+    }
+    this.commitDispatch();
+    this.stats.dispatchedRecords += i - first;
+    this.rawDispatchPos = committed;
+    this.commitLog.lastCommittedTimestamp = this.lastCommittedTimestamp;
+    const listener = this.listener;
+    if (listener) {
+      for (let k = first; k < i; k++) {
+        const r = recs[k]!;
+        if (!r.cq) continue;
+        try {
+          listener(r.topic, r.cq.queueId, r.queueOffset + 1, r.tagsCode, r.storeTimestamp, r.properties);
+        } catch (e) {
+          this.log.error({ err: e }, 'message arriving listener threw');
+        }
+      }
+    }
+    if (i >= recs.length) {
+      recs.length = 0;
+      this.recordHead = 0;
+    } else {
+      this.recordHead = i;
+      if (i > 4096) {
+        recs.splice(0, i);
+        this.recordHead = 0;
+      }
+    }
+    // answer appends
+    const aps = this.appends;
+    let a = this.appendHead;
+    const deadline = this.now() + this.config.syncFlushTimeout;
+    let waiting = false;
+    while (a < aps.length && aps[a]!.end <= committed) {
+      const p = aps[a]!;
+      if (p.waitFlush) {
+        p.deadline = deadline;
+        this.flushWaiters.push(p);
+        waiting = true;
+      } else p.resolve(p.result);
+      a++;
+    }
+    if (a >= aps.length) {
+      aps.length = 0;
+      this.appendHead = 0;
+    } else {
+      this.appendHead = a;
+      if (a > 4096) {
+        aps.splice(0, a);
+        this.appendHead = 0;
+      }
+    }
+    if (this.lastWriteError) {
+      this.log.info({ previous: this.lastWriteError }, 'commit-log writes succeed again');
+      this.lastWriteError = null;
+    }
+    if (waiting) this.syncFlush();
+  }
+
+  private onWriteFailed(err: Error, committed: number): void {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    const remark = `commit-log write failed (${code}): ${err.message}; message not stored`;
+    if (this.lastWriteError !== code) this.log.error({ err, committed }, 'commit-log write failed; pending appends refused, log cut back to the last good offset');
+    this.lastWriteError = code;
+    // records past `committed` were never written: give their queue offsets back
+    const recs = this.records;
+    for (let i = this.recordHead; i < recs.length; i++) {
+      const cq = recs[i]!.cq;
+      if (cq) cq.appendOffset = cq.nextExpected();
+    }
+    recs.length = 0;
+    this.recordHead = 0;
+    const aps = this.appends;
+    for (let a = this.appendHead; a < aps.length; a++) {
+      this.stats.putMessageFailedTimes++;
+      aps[a]!.resolve({ status: 'SERVICE_NOT_AVAILABLE', remark });
+    }
+    aps.length = 0;
+    this.appendHead = 0;
+  }
+
+  // ================================================================ flush
+
+  private syncFlush(): void {
+    if (this.flushingCommitLog) return;
+    void this.flushCommitLog().catch((e) => {
+      const remark = `fdatasync failed (${(e as NodeJS.ErrnoException).code ?? e}); message written but not known to be durable`;
+      this.log.error({ err: e }, 'commit-log fdatasync failed');
+      this.expireFlushWaiters(Number.POSITIVE_INFINITY, remark, this.commitLog.committed);
+    });
+  }
+
+  /** One fdatasync round (sync or async mode); then answers the covered SYNC_FLUSH appends. */
+  private flushCommitLog(): Promise<void> {
+    if (this.flushingCommitLog) return this.flushingCommitLog;
+    const ts = this.lastCommittedTimestamp;
+    const p = (async () => {
+      try {
+        const flushed = await this.commitLog.flush();
+        if (ts > this.checkpoint.physicMsgTimestamp && flushed >= this.commitLog.committed) this.checkpoint.physicMsgTimestamp = ts;
+        const w = this.flushWaiters;
+        let i = this.flushWaiterHead;
+        while (i < w.length && w[i]!.end <= flushed) w[i++]!.resolve(w[i - 1]!.result);
+        this.compactWaiters(i);
+      } finally {
+        this.flushingCommitLog = null;
+      }
+      if (this.flushWaiterHead < this.flushWaiters.length && this.commitLog.committed > this.commitLog.flushed) this.syncFlush();
+    })();
+    this.flushingCommitLog = p;
+    return p;
+  }
+
+  private compactWaiters(i: number): void {
+    const w = this.flushWaiters;
+    if (i >= w.length) {
+      w.length = 0;
+      this.flushWaiterHead = 0;
+    } else if (i > 4096) {
+      w.splice(0, i);
+      this.flushWaiterHead = 0;
+    } else this.flushWaiterHead = i;
+  }
+
+  /** Answers FLUSH_DISK_TIMEOUT to waiters whose deadline passed (or all up to `maxEnd`). */
+  private expireFlushWaiters(nowMs: number, remark: string, maxEnd = Number.POSITIVE_INFINITY): void {
+    const w = this.flushWaiters;
+    let i = this.flushWaiterHead;
+    while (i < w.length && w[i]!.deadline <= nowMs && w[i]!.end <= maxEnd) {
+      const p = w[i++]!;
+      this.stats.flushTimeouts++;
+      p.resolve({ status: 'FLUSH_DISK_TIMEOUT', appendResult: p.result.appendResult, remark });
+    }
+    this.compactWaiters(i);
+  }
+
+  /** fdatasync of consume queues and index, then the checkpoint. */
+  flushLogics(): Promise<void> {
+    if (this.flushingLogics) return this.flushingLogics;
+    const logicsTs = this.lastDispatchedTimestamp;
+    const p = (async () => {
+      try {
+        const qs = [...this.dirtyQueues];
+        this.dirtyQueues.clear();
+        for (const q of qs) await q.flush();
+        let indexTs = 0;
+        if (this.config.messageIndexEnable) indexTs = await this.index.flush();
+        if (logicsTs > this.checkpoint.logicsMsgTimestamp) this.checkpoint.logicsMsgTimestamp = logicsTs;
+        if (indexTs > this.checkpoint.indexMsgTimestamp) this.checkpoint.indexMsgTimestamp = indexTs;
+        await this.checkpoint.flush();
+      } finally {
+        this.flushingLogics = null;
+      }
+    })();
+    this.flushingLogics = p;
+    return p;
+  }
+
+  // ================================================================ read
+
+  getMessage(group: string, topic: string, queueId: number, offset: number, maxMsgNums: number, maxTotalBytes: number, filter?: MessageFilter): GetMessageResult {
+    void group;
+    const res: GetMessageResult = { status: 'NO_MESSAGE_IN_QUEUE', nextBeginOffset: offset, minOffset: 0, maxOffset: 0, messages: [], queueOffsets: [], bufferTotalSize: 0, suggestPullingFromSlave: false };
+    const cq = this.findCq(topic, queueId);
+    const minOffset = cq ? cq.minOffset : 0;
+    const maxOffset = cq ? cq.maxOffset : 0;
+    res.minOffset = minOffset;
+    res.maxOffset = maxOffset;
+    if (!cq || maxOffset === 0) {
+      res.status = 'NO_MESSAGE_IN_QUEUE';
+      res.nextBeginOffset = 0;
+    } else if (offset < minOffset) {
+      res.status = 'OFFSET_TOO_SMALL';
+      res.nextBeginOffset = minOffset;
+    } else if (offset === maxOffset) {
+      res.status = 'OFFSET_OVERFLOW_ONE';
+      res.nextBeginOffset = offset;
+    } else if (offset > maxOffset) {
+      res.status = 'OFFSET_OVERFLOW_BADLY';
+      res.nextBeginOffset = minOffset === 0 ? minOffset : maxOffset;
+    } else {
+      this.readMessages(cq, offset, maxMsgNums, maxTotalBytes, filter, res);
+    }
+    if (res.status === 'FOUND') {
+      this.stats.getMessageTimesTotalFound++;
+      this.stats.getMessageTransferedMsgCount += res.messages.length;
+    } else this.stats.getMessageTimesTotalMiss++;
+    return res;
+  }
+
+  private readMessages(cq: ConsumeQueue, offset: number, maxMsgNums: number, maxTotalBytes: number, filter: MessageFilter | undefined, res: GetMessageResult): void {
+    const cfg = this.config;
+    // RocketMQ's isTheBatchFull for data in the page cache: request limits and the in-memory transfer caps
+    let maxNums = Math.max(1, maxMsgNums);
+    if (cfg.maxTransferCountOnMessageInMemory > 0) maxNums = Math.min(maxNums, cfg.maxTransferCountOnMessageInMemory);
+    let maxBytes = Math.max(1, maxTotalBytes);
+    if (cfg.maxTransferBytesOnMessageInMemory > 0) maxBytes = Math.min(maxBytes, cfg.maxTransferBytesOnMessageInMemory);
+    const scanEntries = Math.max(800, maxNums);
+    const entries = Buffer.allocUnsafe(Math.min(scanEntries, cq.maxOffset - offset) * CQ_STORE_UNIT_SIZE);
+    const got = cq.readEntries(offset, scanEntries, entries);
+    if (got === 0) {
+      res.status = 'OFFSET_FOUND_NULL';
+      const perFile = Math.floor(cfg.mappedFileSizeConsumeQueue / CQ_STORE_UNIT_SIZE);
+      res.nextBeginOffset = Math.min(cq.maxOffset, offset + perFile - (offset % perFile));
+      return;
+    }
+    const minPhy = this.commitLog.minOffset();
+    const maxPhy = this.commitLog.committed;
+    let status: GetMessageStatus = 'NO_MATCHED_MESSAGE';
+    const physList: number[] = [];
+    const sizeList: number[] = [];
+    const qoList: number[] = [];
+    let bytes = 0;
+    let i = 0;
+    for (; i < got; i++) {
+      const p = i * CQ_STORE_UNIT_SIZE;
+      const phys = readInt64BE(entries, p);
+      const size = entries.readInt32BE(p + 8);
+      if (!isValidEntry(phys, size)) continue;
+      if (phys < minPhy || phys + size > maxPhy) {
+        if (physList.length === 0) status = 'MESSAGE_WAS_REMOVING';
+        continue;
+      }
+      if (physList.length > 0 && (physList.length >= maxNums || bytes + size > maxBytes)) break;
+      if (filter && !filter.isMatchedByConsumeQueue(readInt64BE(entries, p + 12))) continue;
+      physList.push(phys);
+      sizeList.push(size);
+      qoList.push(offset + i);
+      bytes += size;
+    }
+    res.nextBeginOffset = offset + i;
+    if (physList.length === 0) {
+      res.status = status;
+      return;
+    }
+    // one read per run of adjacent records in one segment
+    const buf = Buffer.allocUnsafe(bytes);
+    let pos = 0;
+    const cl = this.commitLog;
+    const seg = cl.segmentSize;
+    for (let k = 0; k < physList.length; ) {
+      let j = k;
+      let runBytes = sizeList[k]!;
+      const segIdx = Math.floor(physList[k]! / seg);
+      while (j + 1 < physList.length && physList[j + 1] === physList[j]! + sizeList[j]! && Math.floor(physList[j + 1]! / seg) === segIdx) {
+        j++;
+        runBytes += sizeList[j]!;
+      }
+      const n = cl.read(physList[k]!, buf, pos, runBytes);
+      let rp = pos;
+      for (let m = k; m <= j; m++) {
+        const size = sizeList[m]!;
+        if (rp + size <= pos + n && buf.readInt32BE(rp) === size) {
+          const magic = buf.readInt32BE(rp + 4);
+          if (magic === MAGIC.MESSAGE_V1 || magic === MAGIC.MESSAGE_V2) {
+            const rec = buf.subarray(rp, rp + size);
+            if (!filter?.isMatchedByCommitLog || filter.isMatchedByCommitLog(rec)) {
+              res.messages.push(rec);
+              res.queueOffsets.push(qoList[m]!);
+              res.bufferTotalSize += size;
+            }
+          } else this.log.warn({ phys: physList[m], topic: cq.topic, queueId: cq.queueId }, 'consume-queue entry does not point at a record');
+        }
+        rp += size;
+      }
+      pos += runBytes;
+      k = j + 1;
+    }
+    res.status = res.messages.length > 0 ? 'FOUND' : status;
+  }
+
+  getMaxOffsetInQueue(topic: string, queueId: number): number {
+    return this.findCq(topic, queueId)?.maxOffset ?? 0;
+  }
+
+  getMinOffsetInQueue(topic: string, queueId: number): number {
+    return this.findCq(topic, queueId)?.minOffset ?? 0;
+  }
+
+  getCommitLogOffsetInQueue(topic: string, queueId: number, consumeQueueOffset: number): number {
+    const cq = this.findCq(topic, queueId);
+    if (!cq || consumeQueueOffset < cq.minOffset) return -1;
+    const e = cq.readEntry(consumeQueueOffset);
+    return e && isValidEntry(e.phys, e.size) ? e.phys : -1;
+  }
+
+  /** Store timestamp of the record a queue entry points at, or -1. */
+  private storeTimeAt(cq: ConsumeQueue, queueOffset: number): number {
+    const e = cq.readEntry(queueOffset);
+    if (!e || !isValidEntry(e.phys, e.size) || e.phys < this.commitLog.minOffset()) return -1;
+    const head = Buffer.allocUnsafe(80);
+    if (this.commitLog.read(e.phys, head, 0, 80) < 80) return -1;
+    const magic = head.readInt32BE(4);
+    if (magic !== MAGIC.MESSAGE_V1 && magic !== MAGIC.MESSAGE_V2) return -1;
+    return readInt64BE(head, storeTimestampPos(head.readInt32BE(36)));
+  }
+
+  getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number {
+    const cq = this.findCq(topic, queueId);
+    if (!cq) return 0;
+    let lo = cq.minOffset;
+    let hi = cq.maxOffset;
+    // first offset whose store time >= timestamp (store times grow with queue offsets)
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const t = this.storeTimeAt(cq, mid);
+      if (t >= 0 && t < timestamp) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  getEarliestMessageTime(topic: string, queueId: number): number {
+    const cq = this.findCq(topic, queueId);
+    if (!cq || cq.maxOffset <= cq.minOffset) return -1;
+    return this.storeTimeAt(cq, cq.minOffset);
+  }
+
+  getMessageStoreTimeStamp(topic: string, queueId: number, consumeQueueOffset: number): number {
+    const cq = this.findCq(topic, queueId);
+    if (!cq || consumeQueueOffset < cq.minOffset) return -1;
+    return this.storeTimeAt(cq, consumeQueueOffset);
+  }
+
+  selectOneMessageByOffset(commitLogOffset: number): Buffer | null {
+    return this.commitLog.readRecord(commitLogOffset);
+  }
+
+  queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): QueryMessageResult {
+    const out: QueryMessageResult = { messages: [], indexLastUpdateTimestamp: 0, indexLastUpdatePhyoffset: 0 };
+    if (!this.config.messageIndexEnable) return out;
+    const last = this.index.lastUpdate();
+    out.indexLastUpdateTimestamp = last.timestamp;
+    out.indexLastUpdatePhyoffset = last.phyOffset;
+    const phys = this.index.query(topic, key, Math.max(0, maxNum), begin, end);
+    const seen = new Set<number>();
+    for (const p of phys) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      const rec = this.commitLog.readRecord(p);
+      if (rec) out.messages.push(rec);
+    }
+    return out;
+  }
+
+  getMinPhyOffset(): number {
+    return this.commitLog.minOffset();
+  }
+
+  getMaxPhyOffset(): number {
+    return this.commitLog.committed;
+  }
+
+  listQueues(): Array<{ topic: string; queueId: number; minOffset: number; maxOffset: number }> {
+    const out: Array<{ topic: string; queueId: number; minOffset: number; maxOffset: number }> = [];
+    for (const cq of this.allQueues()) out.push({ topic: cq.topic, queueId: cq.queueId, minOffset: cq.minOffset, maxOffset: cq.maxOffset });
+    return out;
+  }
+
+  deleteTopics(topics: string[]): void {
+    for (const t of topics) {
+      const list = this.queues.get(t);
+      if (!list) continue;
+      for (const cq of list) {
+        if (!cq) continue;
+        this.dirtyQueues.delete(cq);
+        this.touched.delete(cq);
+        cq.destroy();
+      }
+      this.queues.delete(t);
+      this.io.rmrf(`${this.root}/consumequeue/${t}`);
+      this.log.info({ topic: t }, 'consume queues of deleted topic removed');
+    }
+  }
+
+  getCommitLogData(offset: number, maxBytes: number): Buffer | null {
+    const cl = this.commitLog;
+    if (offset < cl.minOffset() || offset >= cl.committed || maxBytes <= 0) return null;
+    const seg = cl.segmentFor(offset);
+    if (!seg) return null;
+    const n = Math.min(maxBytes, cl.committed - offset, seg.start + cl.segmentSize - offset);
+    const buf = Buffer.allocUnsafe(n);
+    const got = cl.read(offset, buf, 0, n);
+    return got > 0 ? buf.subarray(0, got) : null;
+  }
+
+  async appendToCommitLog(startOffset: number, data: Buffer): Promise<boolean> {
+    const cl = this.commitLog;
+    if (!this.running || startOffset !== cl.committed || cl.hasPendingWrites()) return false;
+    if (data.length === 0) return true;
+    try {
+      await cl.appendRaw(startOffset, data);
+    } catch (e) {
+      this.log.error({ err: e, startOffset }, 'replicated commit-log append failed');
+      return false;
+    }
+    // dispatch the complete records received so far
+    const { end } = cl.scan(this.rawDispatchPos, false, (r) => {
+      if (r.phys + r.size > cl.committed) return;
+      this.dispatchRecovered(r, cl.committed);
+    }, () => this.commitDispatch());
+    this.commitDispatch();
+    this.rawDispatchPos = Math.min(end, cl.committed);
+    for (const cq of this.allQueues()) cq.appendOffset = cq.maxOffset;
+    return true;
+  }
+
+  setMessageArrivingListener(listener: MessageArrivingListener | undefined): void {
+    this.listener = listener;
+  }
+
+  getRuntimeInfo(): Record<string, string> {
+    const cl = this.commitLog;
+    const space = this.io.statfs(cl.dir);
+    const out: Record<string, string> = {
+      commitLogMinOffset: String(cl.minOffset()),
+      commitLogMaxOffset: String(cl.committed),
+      commitLogFlushedOffset: String(cl.flushed),
+      putMessageTimesTotal: String(this.stats.putMessageTimesTotal),
+      putMessageSizeTotal: String(this.stats.putMessageSizeTotal),
+      putMessageFailedTimes: String(this.stats.putMessageFailedTimes),
+      getMessageTimesTotalFound: String(this.stats.getMessageTimesTotalFound),
+      getMessageTimesTotalMiss: String(this.stats.getMessageTimesTotalMiss),
+      getMessageTransferedMsgCount: String(this.stats.getMessageTransferedMsgCount),
+      dispatchBehindBytes: '0',
+      commitLogWriteCalls: String(cl.stats.writeCalls),
+      commitLogSyncCalls: String(cl.stats.syncCalls),
+      flushDiskTimeouts: String(this.stats.flushTimeouts),
+      earliestMessageTimeStamp: String(this.earliestCommitLogTime()),
+      storeStatus: this.readOnlyReason ? `READ_ONLY: ${this.readOnlyReason}` : this.lastWriteError ? `WRITE_ERROR: ${this.lastWriteError}` : 'OK',
+    };
+    if (space) out.commitLogDiskRatio = String(1 - space.freeBytes / space.totalBytes);
+    return out;
+  }
+
+  private earliestCommitLogTime(): number {
+    const seg = this.commitLog.segments[0];
+    return seg ? this.commitLog.firstRecordTimestamp(seg) : -1;
+  }
+
+  // ================================================================ retention
+
+  /**
+   * Deletes expired commit-log segments (older than fileReservedTime hours, at a `deleteWhen` hour or
+   * when the disk is fuller than diskMaxUsedSpaceRatio; when it is, the oldest go regardless of age),
+   * never the active one; then consume-queue and index files that only point below the new minimum.
+   * Returns the number of commit-log segments deleted.
+   */
+  cleanExpiredFiles(forceNow: boolean): number {
+    const cfg = this.config;
+    const nowMs = this.now();
+    const hour = new Date(nowMs).getHours();
+    const hours = cfg.deleteWhen.split(';').map((h) => Number(h.trim())).filter((h) => Number.isInteger(h));
+    const timeUp = hours.includes(hour);
+    const space = this.io.statfs(this.commitLog.dir);
+    const usedPct = space && space.totalBytes > 0 ? (1 - space.freeBytes / space.totalBytes) * 100 : 0;
+    const diskFull = usedPct > cfg.diskMaxUsedSpaceRatio;
+    if (!forceNow && !timeUp && !diskFull) return 0;
+    const reservedMs = cfg.fileReservedTime * 3_600_000;
+    const segs = this.commitLog.segments;
+    let deleted = 0;
+    const maxPerRun = 10;
+    for (let i = 0; i < segs.length - 1 && deleted < maxPerRun; ) {
+      const seg = segs[i]!;
+      const st = this.io.stat(seg.path);
+      const expired = st !== null && st.mtimeMs + reservedMs <= nowMs;
+      if (!expired && !diskFull) break;
+      this.log.info({ path: seg.path, expired, diskFull, usedPct: Math.round(usedPct) }, 'deleting commit-log segment');
+      this.commitLog.deleteSegment(seg);
+      deleted++;
+    }
+    if (deleted > 0) {
+      const minPhy = this.commitLog.minOffset();
+      for (const cq of this.allQueues()) cq.deleteExpired(minPhy);
+      this.index.deleteExpired(minPhy);
+    }
+    this.lastCleanRun = nowMs;
+    return deleted;
+  }
+}

@@ -1,0 +1,382 @@
+/**
+ * Index files: look-up of commit-log offsets by message key (docs/formats/index-file.md,
+ * store-format.md §4). `index/<yyyyMMddHHmmssSSS>`, big-endian, created sparse (never zero-filled):
+ *
+ * | Region  | Offset                        | Size                  |
+ * |---------|-------------------------------|-----------------------|
+ * | header  | 0                             | 40                    |
+ * | slots   | 40                            | maxHashSlotNum × 4    |
+ * | entries | 40 + maxHashSlotNum × 4       | maxIndexNum × 20      |
+ *
+ * Header: beginTimestamp int64 @0, endTimestamp int64 @8, beginPhyOffset int64 @16, endPhyOffset int64 @24,
+ * hashSlotCount int32 @32, indexCount int32 @36 (starts at 1; entry #0 is never used).
+ * Entry: keyHash int32 (abs of Java hashCode) @0, physical offset int64 @4, time diff in seconds since
+ * beginTimestamp int32 @12, previous entry number in the slot chain int32 @16 (0 = end).
+ *
+ * The active file keeps its slot table in memory (as the big-endian bytes of the file) and writes only the
+ * dirty 4 KiB pages at flush; entries are appended with one write per dispatch batch. Keys:
+ * `topic#UNIQ_KEY` and `topic#<each KEYS token>`.
+ */
+import type { Logger } from '../common/logger.js';
+import { javaStringHashCode } from '../common/java-hash.js';
+import { readInt64BE, writeInt64BE } from '../message/int64.js';
+import type { FileIO } from './file-io.js';
+
+export const INDEX_HEADER_SIZE = 40;
+export const HASH_SLOT_SIZE = 4;
+export const INDEX_ENTRY_SIZE = 20;
+const PAGE = 4096;
+
+export function indexKeyHash(key: string): number {
+  const h = Math.abs(javaStringHashCode(key));
+  return h < 0 ? 0 : h;
+}
+
+function indexFileName(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}${p(d.getMilliseconds(), 3)}`;
+}
+
+export class IndexFile {
+  readonly path: string;
+  readonly fd: number;
+  private readonly io: FileIO;
+  readonly slotNum: number;
+  readonly indexNum: number;
+  beginTimestamp = 0;
+  endTimestamp = 0;
+  beginPhyOffset = 0;
+  endPhyOffset = 0;
+  hashSlotCount = 0;
+  indexCount = 1;
+  /** Slot table bytes while this is the active file. */
+  private slots: Buffer | null = null;
+  private dirtyPages: Uint8Array | null = null;
+  private dirtyList: number[] = [];
+  private pending: Buffer = Buffer.alloc(0);
+  private pendingLen = 0;
+  private pendingFrom = 1;
+  private headerDirty = false;
+
+  constructor(io: FileIO, path: string, fd: number, slotNum: number, indexNum: number) {
+    this.io = io;
+    this.path = path;
+    this.fd = fd;
+    this.slotNum = slotNum;
+    this.indexNum = indexNum;
+  }
+
+  fileSize(): number {
+    return INDEX_HEADER_SIZE + this.slotNum * HASH_SLOT_SIZE + this.indexNum * INDEX_ENTRY_SIZE;
+  }
+
+  static create(io: FileIO, dir: string, nowMs: number, slotNum: number, indexNum: number): IndexFile {
+    let name = indexFileName(nowMs);
+    while (io.stat(`${dir}/${name}`)) name = indexFileName(++nowMs);
+    const path = `${dir}/${name}`;
+    const fd = io.open(path, 'w+');
+    const f = new IndexFile(io, path, fd, slotNum, indexNum);
+    io.ftruncate(fd, f.fileSize());
+    f.headerDirty = true;
+    return f;
+  }
+
+  static open(io: FileIO, path: string, slotNum: number, indexNum: number): IndexFile {
+    const fd = io.open(path, 'r+');
+    const f = new IndexFile(io, path, fd, slotNum, indexNum);
+    const h = Buffer.alloc(INDEX_HEADER_SIZE);
+    io.pread(fd, h, 0, INDEX_HEADER_SIZE, 0);
+    f.beginTimestamp = readInt64BE(h, 0);
+    f.endTimestamp = readInt64BE(h, 8);
+    f.beginPhyOffset = readInt64BE(h, 16);
+    f.endPhyOffset = readInt64BE(h, 24);
+    f.hashSlotCount = h.readInt32BE(32);
+    f.indexCount = Math.max(1, Math.min(h.readInt32BE(36), indexNum));
+    return f;
+  }
+
+  /** Loads the slot table so this file can take new entries. */
+  activate(): void {
+    if (this.slots) return;
+    const bytes = this.slotNum * HASH_SLOT_SIZE;
+    const s = Buffer.allocUnsafeSlow(bytes);
+    let got = 0;
+    while (got < bytes) {
+      const n = this.io.pread(this.fd, s, got, bytes - got, INDEX_HEADER_SIZE + got);
+      if (n <= 0) break;
+      got += n;
+    }
+    s.fill(0, got);
+    // slots pointing at entries not covered by the header were written after it: drop them
+    for (let i = 0; i < this.slotNum; i++) {
+      const v = s.readInt32BE(i * 4);
+      if (v !== 0 && (v < 0 || v >= this.indexCount)) s.writeInt32BE(0, i * 4);
+    }
+    this.slots = s;
+    this.dirtyPages = new Uint8Array(Math.ceil(bytes / PAGE));
+  }
+
+  isFull(): boolean {
+    return this.indexCount >= this.indexNum;
+  }
+
+  /** Adds one key (already hashed) for a record. The file must be active and not full. */
+  put(keyHash: number, phys: number, storeTimestamp: number): void {
+    const slots = this.slots!;
+    const slot = keyHash % this.slotNum;
+    const slotPos = slot * HASH_SLOT_SIZE;
+    let prev = slots.readInt32BE(slotPos);
+    if (prev <= 0 || prev >= this.indexCount) prev = 0;
+    if (this.indexCount <= 1) {
+      this.beginTimestamp = storeTimestamp;
+      this.beginPhyOffset = phys;
+    }
+    let diff = this.beginTimestamp > 0 ? Math.floor((storeTimestamp - this.beginTimestamp) / 1000) : 0;
+    if (diff < 0) diff = 0;
+    else if (diff > 0x7fffffff) diff = 0x7fffffff;
+    if (this.pendingLen === 0) this.pendingFrom = this.indexCount;
+    const need = (this.pendingLen + 1) * INDEX_ENTRY_SIZE;
+    if (need > this.pending.length) {
+      const nb = Buffer.allocUnsafe(Math.max(need, this.pending.length * 2, 4096));
+      this.pending.copy(nb, 0, 0, this.pendingLen * INDEX_ENTRY_SIZE);
+      this.pending = nb;
+    }
+    const p = this.pendingLen * INDEX_ENTRY_SIZE;
+    this.pending.writeInt32BE(keyHash, p);
+    writeInt64BE(this.pending, phys, p + 4);
+    this.pending.writeInt32BE(diff, p + 12);
+    this.pending.writeInt32BE(prev, p + 16);
+    this.pendingLen++;
+    slots.writeInt32BE(this.indexCount, slotPos);
+    const page = (slotPos / PAGE) | 0;
+    if (this.dirtyPages![page] === 0) {
+      this.dirtyPages![page] = 1;
+      this.dirtyList.push(page);
+    }
+    if (prev === 0) this.hashSlotCount++;
+    this.indexCount++;
+    this.endTimestamp = storeTimestamp;
+    this.endPhyOffset = phys;
+    this.headerDirty = true;
+  }
+
+  /** Writes buffered entries (one write). */
+  commitEntries(): void {
+    if (this.pendingLen === 0) return;
+    const pos = INDEX_HEADER_SIZE + this.slotNum * HASH_SLOT_SIZE + this.pendingFrom * INDEX_ENTRY_SIZE;
+    const len = this.pendingLen * INDEX_ENTRY_SIZE;
+    let done = 0;
+    while (done < len) done += this.io.pwriteSync(this.fd, this.pending, done, len - done, pos + done);
+    this.pendingLen = 0;
+  }
+
+  /** Writes dirty slot pages and the header, then fdatasync. */
+  async flush(): Promise<void> {
+    this.commitEntries();
+    if (this.slots && this.dirtyList.length) {
+      const pages = this.dirtyList.sort((a, b) => a - b);
+      this.dirtyList = [];
+      const slotBytes = this.slots.length;
+      for (let i = 0; i < pages.length; ) {
+        let j = i;
+        while (j + 1 < pages.length && pages[j + 1] === pages[j]! + 1) j++;
+        const from = pages[i]! * PAGE;
+        const to = Math.min(slotBytes, (pages[j]! + 1) * PAGE);
+        this.io.pwriteSync(this.fd, this.slots, from, to - from, INDEX_HEADER_SIZE + from);
+        for (let k = i; k <= j; k++) this.dirtyPages![pages[k]!] = 0;
+        i = j + 1;
+      }
+    }
+    if (this.headerDirty) {
+      const h = Buffer.alloc(INDEX_HEADER_SIZE);
+      writeInt64BE(h, this.beginTimestamp, 0);
+      writeInt64BE(h, this.endTimestamp, 8);
+      writeInt64BE(h, this.beginPhyOffset, 16);
+      writeInt64BE(h, this.endPhyOffset, 24);
+      h.writeInt32BE(this.hashSlotCount, 32);
+      h.writeInt32BE(this.indexCount, 36);
+      this.io.pwriteSync(this.fd, h, 0, INDEX_HEADER_SIZE, 0);
+      this.headerDirty = false;
+    }
+    await this.io.fdatasync(this.fd);
+  }
+
+  /** Releases the in-memory slot table (the file is no longer written). */
+  deactivate(): void {
+    this.slots = null;
+    this.dirtyPages = null;
+  }
+
+  isTimeMatched(begin: number, end: number): boolean {
+    return (begin < this.beginTimestamp && end > this.endTimestamp) ||
+      (begin >= this.beginTimestamp && begin <= this.endTimestamp) ||
+      (end >= this.beginTimestamp && end <= this.endTimestamp);
+  }
+
+  /** Physical offsets of entries whose key hash matches and whose time is in [begin, end], newest first. */
+  select(keyHash: number, maxNum: number, begin: number, end: number, out: number[]): void {
+    this.commitEntries();
+    const slot = keyHash % this.slotNum;
+    let cur: number;
+    if (this.slots) cur = this.slots.readInt32BE(slot * HASH_SLOT_SIZE);
+    else {
+      const b = Buffer.alloc(4);
+      this.io.pread(this.fd, b, 0, 4, INDEX_HEADER_SIZE + slot * HASH_SLOT_SIZE);
+      cur = b.readInt32BE(0);
+    }
+    const e = Buffer.alloc(INDEX_ENTRY_SIZE);
+    const entriesAt = INDEX_HEADER_SIZE + this.slotNum * HASH_SLOT_SIZE;
+    let steps = 0;
+    while (cur > 0 && cur < this.indexCount && out.length < maxNum && steps++ < this.indexNum) {
+      if (this.io.pread(this.fd, e, 0, INDEX_ENTRY_SIZE, entriesAt + cur * INDEX_ENTRY_SIZE) < INDEX_ENTRY_SIZE) break;
+      const h = e.readInt32BE(0);
+      const phys = readInt64BE(e, 4);
+      const t = this.beginTimestamp + e.readInt32BE(12) * 1000;
+      const prev = e.readInt32BE(16);
+      if (h === keyHash && t >= begin && t <= end) out.push(phys);
+      if (prev >= cur) break; // chains only point backwards
+      cur = prev;
+    }
+  }
+
+  close(): void {
+    try {
+      this.io.close(this.fd);
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+/** The set of index files: the last one is active. */
+export class IndexService {
+  private readonly io: FileIO;
+  private readonly dir: string;
+  private readonly slotNum: number;
+  private readonly indexNum: number;
+  private readonly log: Logger;
+  files: IndexFile[] = [];
+
+  constructor(io: FileIO, dir: string, slotNum: number, indexNum: number, log: Logger) {
+    this.io = io;
+    this.dir = dir;
+    this.slotNum = slotNum;
+    this.indexNum = indexNum;
+    this.log = log;
+  }
+
+  /**
+   * Opens the index files. After a crash (`lastExitOk` false) files written after the checkpoint's
+   * index timestamp are deleted; they are rebuilt from the commit log. Files ending past `phyEnd` too.
+   */
+  load(lastExitOk: boolean, checkpointIndexTimestamp: number, phyEnd: number): void {
+    this.io.mkdir(this.dir);
+    const names = this.io.readdir(this.dir).filter((n) => /^\d{17}$/.test(n)).sort();
+    for (const name of names) {
+      const path = `${this.dir}/${name}`;
+      let f: IndexFile;
+      try {
+        f = IndexFile.open(this.io, path, this.slotNum, this.indexNum);
+      } catch (e) {
+        this.log.error({ err: e, path }, 'index file unreadable; deleted');
+        this.io.unlink(path);
+        continue;
+      }
+      const st = this.io.stat(path);
+      const stale = (!lastExitOk && f.endTimestamp > checkpointIndexTimestamp) || f.endPhyOffset >= phyEnd && f.indexCount > 1 || (st !== null && st.size < f.fileSize() && st.size < INDEX_HEADER_SIZE);
+      if (stale) {
+        this.log.warn({ path, endPhyOffset: f.endPhyOffset, endTimestamp: f.endTimestamp }, 'index file newer than the checkpoint or past the log end; rebuilding it');
+        f.close();
+        this.io.unlink(path);
+        continue;
+      }
+      this.files.push(f);
+    }
+  }
+
+  /** Records below this offset are already indexed. */
+  indexedEnd(): number {
+    const last = this.files.at(-1);
+    return last && last.indexCount > 1 ? last.endPhyOffset + 1 : 0;
+  }
+
+  private active(nowMs: number): IndexFile {
+    let f = this.files.at(-1);
+    if (f && f.isFull()) {
+      f.commitEntries();
+      void f.flush().catch((e) => this.log.error({ err: e }, 'index flush failed'));
+      f.deactivate();
+      f = undefined;
+    }
+    if (!f) {
+      f = IndexFile.create(this.io, this.dir, nowMs, this.slotNum, this.indexNum);
+      this.files.push(f);
+    }
+    f.activate();
+    return f;
+  }
+
+  /** Indexes one record's keys (UNIQ_KEY and every KEYS token). Skips records already indexed. */
+  build(topic: string, uniqKey: string | undefined, keys: string | undefined, phys: number, storeTimestamp: number, nowMs: number): void {
+    const last = this.files.at(-1);
+    if (last && last.indexCount > 1 && phys <= last.endPhyOffset) return;
+    if (uniqKey) this.active(nowMs).put(indexKeyHash(`${topic}#${uniqKey}`), phys, storeTimestamp);
+    if (keys) {
+      let from = 0;
+      for (;;) {
+        let sp = keys.indexOf(' ', from);
+        if (sp < 0) sp = keys.length;
+        if (sp > from) this.active(nowMs).put(indexKeyHash(`${topic}#${keys.slice(from, sp)}`), phys, storeTimestamp);
+        if (sp >= keys.length) break;
+        from = sp + 1;
+      }
+    }
+  }
+
+  commit(): void {
+    this.files.at(-1)?.commitEntries();
+  }
+
+  async flush(): Promise<number> {
+    const last = this.files.at(-1);
+    if (!last) return 0;
+    const ts = last.endTimestamp;
+    await last.flush();
+    return ts;
+  }
+
+  query(topic: string, key: string, maxNum: number, begin: number, end: number): number[] {
+    const out: number[] = [];
+    const h = indexKeyHash(`${topic}#${key}`);
+    for (let i = this.files.length - 1; i >= 0 && out.length < maxNum; i--) {
+      const f = this.files[i]!;
+      if (f.indexCount <= 1) continue;
+      if (!f.isTimeMatched(begin, end)) continue;
+      f.select(h, maxNum, begin, end, out);
+    }
+    return out;
+  }
+
+  lastUpdate(): { timestamp: number; phyOffset: number } {
+    const last = this.files.at(-1);
+    return { timestamp: last?.endTimestamp ?? 0, phyOffset: last?.endPhyOffset ?? 0 };
+  }
+
+  /** Deletes files whose every entry points below `minPhys` (never the active one). */
+  deleteExpired(minPhys: number): number {
+    let n = 0;
+    while (this.files.length > 1 && this.files[0]!.endPhyOffset < minPhys) {
+      const f = this.files.shift()!;
+      f.close();
+      this.io.unlink(f.path);
+      n++;
+    }
+    return n;
+  }
+
+  close(): void {
+    for (const f of this.files) f.close();
+    this.files = [];
+  }
+}
