@@ -174,7 +174,9 @@ export class MQClientInstance {
   }
 
   private async maybeShutdown(): Promise<void> {
-    if (this.producers.size === 0 && this.consumers.size === 0) await this.shutdown();
+    // The inner producer (consumers' retry re-sends) does not keep the instance alive.
+    const producers = [...this.producers.keys()].filter((g) => g !== MixAll.CLIENT_INNER_PRODUCER_GROUP).length;
+    if (producers === 0 && this.consumers.size === 0) await this.shutdown();
   }
 
   async shutdown(): Promise<void> {

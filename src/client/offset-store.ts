@@ -184,7 +184,7 @@ export class LocalFileOffsetStore extends MemoryOffsets implements OffsetStore {
   }
 
   async persist(mq: MessageQueue): Promise<void> {
-    await this.persistAll([...this.table.values()].map((e) => e.mq).filter((m) => m.key === mq.key || this.table.has(m.key)));
+    if (this.table.has(mq.key)) await this.persistAll([...this.table.values()].map((e) => e.mq));
   }
 
   async updateConsumeOffsetToBroker(): Promise<void> {

@@ -1,0 +1,86 @@
+/**
+ * Messages pulled from one queue and not yet consumed (ProcessQueue). The committed offset of a
+ * queue is the smallest offset still held here, or one past the largest pulled when empty, so a
+ * crash never skips an unconsumed message (at-least-once).
+ */
+import type { MessageExt } from './message.js';
+
+export class ProcessQueue {
+  /** offset -> message, kept in increasing offset order (messages arrive in offset order). */
+  private msgs = new Map<number, MessageExt>();
+  private lastPutOffset = -1;
+  msgCount = 0;
+  msgSize = 0;
+  /** Largest offset ever put. */
+  queueOffsetMax = 0;
+  dropped = false;
+  lastPullTimestamp = Date.now();
+  lastConsumeTimestamp = Date.now();
+  /** Set while a lite-pull consumer has this queue paused. */
+  paused = false;
+
+  putMessage(list: MessageExt[]): void {
+    let unordered = false;
+    for (const m of list) {
+      if (this.msgs.has(m.queueOffset)) continue;
+      if (m.queueOffset < this.lastPutOffset) unordered = true;
+      this.msgs.set(m.queueOffset, m);
+      this.lastPutOffset = m.queueOffset;
+      this.msgCount++;
+      this.msgSize += m.body.length;
+      if (m.queueOffset > this.queueOffsetMax) this.queueOffsetMax = m.queueOffset;
+    }
+    if (unordered) this.msgs = new Map([...this.msgs.entries()].sort((a, b) => a[0] - b[0]));
+  }
+
+  /**
+   * Removes consumed messages; returns the offset to commit (see class comment), or -1 when the
+   * queue held nothing.
+   */
+  removeMessage(list: MessageExt[]): number {
+    if (this.msgs.size === 0) return -1;
+    this.lastConsumeTimestamp = Date.now();
+    let result = this.queueOffsetMax + 1;
+    for (const m of list) {
+      const had = this.msgs.get(m.queueOffset);
+      if (had && this.msgs.delete(m.queueOffset)) {
+        this.msgCount--;
+        this.msgSize -= had.body.length;
+      }
+    }
+    const first = this.firstOffset();
+    if (first !== undefined) result = first;
+    return result;
+  }
+
+  firstOffset(): number | undefined {
+    const it = this.msgs.keys().next();
+    return it.done ? undefined : it.value;
+  }
+
+  /** Distance between the smallest and largest held offsets (consume lag inside the client). */
+  maxSpan(): number {
+    const first = this.firstOffset();
+    return first === undefined ? 0 : this.lastPutOffset - first;
+  }
+
+  clear(): void {
+    this.msgs.clear();
+    this.msgCount = 0;
+    this.msgSize = 0;
+    this.lastPutOffset = -1;
+    this.queueOffsetMax = 0;
+  }
+
+  info(): Record<string, unknown> {
+    return {
+      cachedMsgCount: this.msgCount,
+      cachedMsgSizeInMiB: Math.round(this.msgSize / 1048576),
+      cachedMsgMinOffset: this.firstOffset() ?? 0,
+      cachedMsgMaxOffset: this.lastPutOffset < 0 ? 0 : this.lastPutOffset,
+      droped: this.dropped,
+      lastPullTimestamp: this.lastPullTimestamp,
+      lastConsumeTimestamp: this.lastConsumeTimestamp,
+    };
+  }
+}
