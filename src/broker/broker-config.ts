@@ -173,10 +173,11 @@ function coerce(key: string, raw: unknown, def: unknown): unknown {
 
 /** Parses messageDelayLevel ("1s 5s ... 2h") into delays in ms; throws on a bad token. */
 export function parseDelayLevels(spec: string): number[] {
-  const unit: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  // RocketMQ's units are s, m, h, d; "ms" is an extension for tests and fine-grained setups.
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
   const out: number[] = [];
   for (const tok of spec.trim().split(/\s+/)) {
-    const m = /^(\d+)([smhd])$/.exec(tok);
+    const m = /^(\d+)(ms|s|m|h|d)$/.exec(tok);
     if (!m) throw badValue('messageDelayLevel', spec, 'space-separated durations such as "1s 5s 1m 2h"');
     out.push(Number(m[1]) * unit[m[2]!]!);
   }
