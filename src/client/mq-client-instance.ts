@@ -17,6 +17,7 @@ import { MQClientAPI } from './mq-client-api.js';
 import { MessageQueue } from './message-queue.js';
 import { MASTER_ID, routeChanged, topicRouteToPublishInfo, topicRouteToSubscribeInfo, type TopicPublishInfo } from './route.js';
 import type { ClientTransport } from './transport.js';
+import { RemotingClient } from '../remoting/remoting-client.js';
 import { RemotingResponseError } from '../common/errors.js';
 
 const log = componentLogger('client');
@@ -44,9 +45,9 @@ export interface ConsumerInner {
 
 export type TransportFactory = () => ClientTransport;
 
-let defaultTransportFactory: TransportFactory | undefined;
+let defaultTransportFactory: TransportFactory = () => new RemotingClient();
 
-/** Sets the transport used by new instances (the package wires RemotingClient in here). */
+/** Replaces the transport used by new instances (tests, custom socket options). */
 export function setDefaultTransportFactory(f: TransportFactory): void {
   defaultTransportFactory = f;
 }
@@ -79,8 +80,7 @@ export class MQClientInstance {
     private readonly onShutdown?: (i: MQClientInstance) => void,
   ) {
     this.clientId = buildClientId(config);
-    const t = transport ?? defaultTransportFactory?.();
-    if (!t) throw new Error('no remoting transport available for the client');
+    const t = transport ?? defaultTransportFactory();
     this.transport = t;
     this.api = new MQClientAPI(t);
     this.api.updateNameServerAddressList(parseNamesrvAddr(config.namesrvAddr));

@@ -1,0 +1,211 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { tempDir } from '../../test/support/paths.js';
+import { FakeCluster, FAKE_NAMESRV } from './testing/fake-cluster.js';
+import { DefaultMQProducer } from './producer.js';
+import { DefaultMQPushConsumer, type MessageListenerConcurrently } from './push-consumer.js';
+import { Message, type MessageExt } from './message.js';
+import { AllocateMessageQueueAveragelyByCircle } from './allocate.js';
+
+async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function setup() {
+  const cluster = new FakeCluster();
+  cluster.addBroker('broker-a', 10911);
+  cluster.addBroker('broker-b', 10921);
+  cluster.createTopic('T', 4);
+  return cluster;
+}
+
+function consumer(cluster: FakeCluster, group: string, listener: MessageListenerConcurrently, extra: Partial<ConstructorParameters<typeof DefaultMQPushConsumer>[0]> = {}) {
+  const c = new DefaultMQPushConsumer({ consumerGroup: group, namesrvAddr: FAKE_NAMESRV, transport: cluster.transport(), consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', ...extra });
+  c.subscribe('T', extra.subscription ? undefined : '*');
+  c.registerMessageListener(listener);
+  return c;
+}
+
+test('three members over 8 queues consume every message once; the rest take over when one leaves', async () => {
+  const cluster = setup();
+  const producer = new DefaultMQProducer({ producerGroup: 'PG', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport() });
+  await producer.start();
+  const seen = new Map<string, number>();
+  const byMember = [0, 0, 0];
+  const members = [0, 1, 2].map((i) =>
+    consumer(cluster, 'CG', (msgs) => {
+      for (const m of msgs) {
+        seen.set(m.body.toString(), (seen.get(m.body.toString()) ?? 0) + 1);
+        byMember[i]!++;
+      }
+      return 'CONSUME_SUCCESS';
+    }),
+  );
+  try {
+    for (const m of members) await m.start();
+    // Let membership settle: all three own queues.
+    await waitFor(() => members.every((m) => (m as unknown as { rebalance: { processQueueTable: Map<string, unknown> } }).rebalance.processQueueTable.size >= 2), 5000, 'rebalance');
+    for (let i = 0; i < 200; i++) await producer.send(new Message('T', `m${i}`));
+    await waitFor(() => seen.size === 200, 10000, 'first 200');
+    await new Promise((r) => setTimeout(r, 100));
+    for (const [k, n] of seen) assert.equal(n, 1, `${k} consumed ${n} times`);
+    assert.ok(byMember.every((n) => n > 0), `every member consumed: ${byMember}`);
+    await members[2]!.shutdown();
+    await waitFor(() => members.slice(0, 2).reduce((n, m) => n + (m as unknown as { rebalance: { processQueueTable: Map<string, unknown> } }).rebalance.processQueueTable.size, 0) >= 10, 5000, 'takeover');
+    for (let i = 200; i < 300; i++) await producer.send(new Message('T', `m${i}`));
+    await waitFor(() => seen.size === 300, 10000, 'all 300');
+  } finally {
+    for (const m of members) await m.shutdown();
+    await producer.shutdown();
+  }
+});
+
+test('failed messages come back through the retry topic with reconsumeTimes, original topic and msgId', async () => {
+  const cluster = setup();
+  const producer = new DefaultMQProducer({ producerGroup: 'PG', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport() });
+  await producer.start();
+  const deliveries: MessageExt[] = [];
+  const c = consumer(cluster, 'CG2', (msgs) => {
+    deliveries.push(...msgs);
+    if (msgs[0]!.reconsumeTimes === 0) throw new Error('first attempt fails');
+    return 'CONSUME_SUCCESS';
+  });
+  try {
+    await c.start();
+    const r = await producer.send(new Message('T', 'retry-me', { tags: 'TagR' }));
+    await waitFor(() => deliveries.length >= 2, 10000, 'redelivery');
+    const [first, second] = deliveries;
+    assert.equal(first!.reconsumeTimes, 0);
+    assert.equal(second!.reconsumeTimes, 1);
+    assert.equal(second!.topic, 'T');
+    assert.equal(second!.msgId, r.msgId);
+    assert.equal(second!.body.toString(), 'retry-me');
+    assert.equal(second!.tags, 'TagR');
+  } finally {
+    await c.shutdown();
+    await producer.shutdown();
+  }
+});
+
+test('after maxReconsumeTimes the message goes to the DLQ', async () => {
+  const cluster = setup();
+  const producer = new DefaultMQProducer({ producerGroup: 'PG', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport() });
+  await producer.start();
+  let calls = 0;
+  const c = consumer(cluster, 'CG3', () => {
+    calls++;
+    return 'RECONSUME_LATER';
+  }, { maxReconsumeTimes: 2 });
+  try {
+    await c.start();
+    await producer.send(new Message('T', 'doomed'));
+    await waitFor(() => cluster.count('%DLQ%CG3') === 1, 10000, 'DLQ');
+    assert.equal(calls, 3);
+  } finally {
+    await c.shutdown();
+    await producer.shutdown();
+  }
+});
+
+test('when CONSUMER_SEND_MSG_BACK fails the client re-sends to %RETRY% itself', async () => {
+  const cluster = setup();
+  cluster.failSendBack = true;
+  const producer = new DefaultMQProducer({ producerGroup: 'PG', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport() });
+  await producer.start();
+  const deliveries: MessageExt[] = [];
+  const c = consumer(cluster, 'CG4', (msgs) => {
+    deliveries.push(...msgs);
+    return msgs[0]!.reconsumeTimes === 0 ? 'RECONSUME_LATER' : 'CONSUME_SUCCESS';
+  });
+  try {
+    await c.start();
+    const r = await producer.send(new Message('T', 'fallback'));
+    await waitFor(() => deliveries.length >= 2, 10000, 'redelivery');
+    assert.equal(deliveries[1]!.reconsumeTimes, 1);
+    assert.equal(deliveries[1]!.topic, 'T');
+    assert.equal(deliveries[1]!.msgId, r.msgId);
+  } finally {
+    await c.shutdown();
+    await producer.shutdown();
+  }
+});
+
+test('tag expression filters on the client by exact tag', async () => {
+  const cluster = setup();
+  const producer = new DefaultMQProducer({ producerGroup: 'PG', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport() });
+  await producer.start();
+  const got: string[] = [];
+  const c = new DefaultMQPushConsumer({ consumerGroup: 'CG5', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport(), consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', consumeMessageBatchMaxSize: 4 });
+  c.subscribe('T', 'TagA || TagB');
+  c.registerMessageListener(async (msgs) => {
+    for (const m of msgs) got.push(m.tags ?? '');
+  });
+  try {
+    await c.start();
+    for (const t of ['TagA', 'TagB', 'TagC', 'TagA']) await producer.send(new Message('T', t, { tags: t }));
+    await producer.send(new Message('T', 'none'));
+    await waitFor(() => got.length === 3, 5000, 'tagged messages');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(got.sort(), ['TagA', 'TagA', 'TagB']);
+  } finally {
+    await c.shutdown();
+    await producer.shutdown();
+  }
+});
+
+test('broadcasting: every member gets every message; offsets go to a local file', async () => {
+  const cluster = setup();
+  const { dir, cleanup } = tempDir();
+  const producer = new DefaultMQProducer({ producerGroup: 'PG', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport() });
+  await producer.start();
+  const got = [new Set<string>(), new Set<string>()];
+  const members = [0, 1].map((i) =>
+    consumer(cluster, 'CGB', (msgs) => {
+      for (const m of msgs) got[i]!.add(m.body.toString());
+    }, { messageModel: 'BROADCASTING', offsetStoreDir: dir, allocateMessageQueueStrategy: new AllocateMessageQueueAveragelyByCircle() }),
+  );
+  try {
+    for (const m of members) await m.start();
+    for (let i = 0; i < 20; i++) await producer.send(new Message('T', `b${i}`));
+    await waitFor(() => got[0]!.size === 20 && got[1]!.size === 20, 5000, 'broadcast');
+    for (const m of members) await m.shutdown();
+    const file = (members[0] as unknown as { offsetStore: { storePath: string } }).offsetStore.storePath;
+    assert.ok(existsSync(file));
+    const table = JSON.parse(readFileSync(file, 'utf8')).offsetTable as Array<{ offset: number }>;
+    assert.equal(table.reduce((n, e) => n + e.offset, 0), 20);
+  } finally {
+    for (const m of members) await m.shutdown();
+    await producer.shutdown();
+    cleanup();
+  }
+});
+
+test('flow control: a slow listener never has more than pullThresholdForQueue messages cached', async () => {
+  const cluster = new FakeCluster();
+  cluster.addBroker('broker-a', 10911);
+  cluster.createTopic('T', 1);
+  const producer = new DefaultMQProducer({ producerGroup: 'PG', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport() });
+  await producer.start();
+  for (let i = 0; i < 10; i++) await producer.send(Array.from({ length: 10 }, (_, j) => new Message('T', `f${i}-${j}`)));
+  let maxCached = 0;
+  let consumed = 0;
+  const c = consumer(cluster, 'CGF', async () => {
+    const pq = [...(c as unknown as { rebalance: { processQueueTable: Map<string, { pq: { msgCount: number } }> } }).rebalance.processQueueTable.values()][0]!.pq;
+    maxCached = Math.max(maxCached, pq.msgCount);
+    await new Promise((r) => setTimeout(r, 1));
+    consumed++;
+  }, { pullThresholdForQueue: 10, pullBatchSize: 5, consumeThreadMax: 2, consumeThreadMin: 1 });
+  try {
+    await c.start();
+    await waitFor(() => consumed === 100, 10000, 'all consumed');
+    assert.ok(maxCached <= 10 + 5, `max cached ${maxCached}`);
+  } finally {
+    await c.shutdown();
+    await producer.shutdown();
+  }
+});
