@@ -1,0 +1,147 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RequestCode } from '../../src/protocol/request-code.js';
+import { ResponseCode } from '../../src/protocol/response-code.js';
+import { createRequest, type RemotingCommand } from '../../src/protocol/remoting-command.js';
+import { CreateTopicRequestHeader } from '../../src/protocol/headers/admin.js';
+import { parseConsumeStats, parseTopicStatsTable } from '../../src/protocol/body/message-queue-map.js';
+import { parseFastjson } from '../../src/protocol/body/fastjson.js';
+import { RemotingClient } from '../../src/remoting/remoting-client.js';
+import { heartbeatBody, pull, send, startBroker, waitFor, type TestBroker } from './broker-harness.js';
+
+let t: TestBroker;
+before(async () => {
+  t = await startBroker();
+});
+after(async () => {
+  await t?.stop();
+});
+
+const json = (r: RemotingCommand): Record<string, any> => parseFastjson(r.body!) as Record<string, any>;
+
+function createTopic(topic: string, queues: number, extra: Partial<{ attributes: string; perm: number; order: boolean }> = {}): Promise<RemotingCommand> {
+  const ext = CreateTopicRequestHeader.encode({
+    topic, defaultTopic: 'TBW102', readQueueNums: queues, writeQueueNums: queues, perm: extra.perm ?? 6,
+    topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: extra.order ?? false, attributes: extra.attributes,
+  });
+  return t.call(RequestCode.UPDATE_AND_CREATE_TOPIC, ext);
+}
+
+test('UPDATE_AND_CREATE_TOPIC (with attributes), GET_ALL_TOPIC_CONFIG, DELETE_TOPIC_IN_BROKER', async () => {
+  const r = await createTopic('AdminTopic', 3, { attributes: '+message.type=FIFO' });
+  assert.equal(r.code, ResponseCode.SUCCESS, r.remark);
+  const all = json(await t.call(RequestCode.GET_ALL_TOPIC_CONFIG));
+  const tc = all.topicConfigTable.AdminTopic;
+  assert.equal(tc.readQueueNums, 3);
+  assert.equal(tc.writeQueueNums, 3);
+  assert.deepEqual(tc.attributes, { 'message.type': 'FIFO' });
+  assert.ok(all.dataVersion.counter > 0);
+  const bad = await createTopic('Admin Topic', 3);
+  assert.equal(bad.code, ResponseCode.SYSTEM_ERROR);
+  const badAttr = await createTopic('AdminTopic2', 3, { attributes: '+message.type=NOPE' });
+  assert.notEqual(badAttr.code, ResponseCode.SUCCESS);
+  await send(t, 'AdminTopic', 'x');
+  const del = await t.call(RequestCode.DELETE_TOPIC_IN_BROKER, { topic: 'AdminTopic' });
+  assert.equal(del.code, ResponseCode.SUCCESS);
+  assert.equal(json(await t.call(RequestCode.GET_ALL_TOPIC_CONFIG)).topicConfigTable.AdminTopic, undefined);
+});
+
+test('subscription groups: UPDATE_AND_CREATE / GET_ALL / DELETE', async () => {
+  const body = Buffer.from(JSON.stringify({ groupName: 'AdminGroup', consumeEnable: true, retryMaxTimes: 3, retryQueueNums: 1, brokerId: 0, whichBrokerWhenConsumeSlowly: 1, consumeBroadcastEnable: true, consumeFromMinEnable: true, notifyConsumerIdsChangedEnable: true }));
+  assert.equal((await t.call(RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, {}, body)).code, ResponseCode.SUCCESS);
+  const all = json(await t.call(RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG));
+  assert.equal(all.subscriptionGroupTable.AdminGroup.retryMaxTimes, 3);
+  const del = await t.call(RequestCode.DELETE_SUBSCRIPTIONGROUP, { groupName: 'AdminGroup', cleanOffset: 'true' });
+  assert.equal(del.code, ResponseCode.SUCCESS);
+  assert.equal(json(await t.call(RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG)).subscriptionGroupTable.AdminGroup, undefined);
+});
+
+test('GET_TOPIC_STATS_INFO, GET_CONSUME_STATS, GET_ALL_CONSUMER_OFFSET', async () => {
+  assert.equal((await createTopic('StatsTopic', 2)).code, ResponseCode.SUCCESS);
+  for (let i = 0; i < 3; i++) await send(t, 'StatsTopic', `s${i}`, { queueId: 1 });
+  const stats = parseTopicStatsTable(( await t.call(RequestCode.GET_TOPIC_STATS_INFO, { topic: 'StatsTopic' })).body!);
+  const q1 = stats.offsetTable.find(([mq]) => mq.queueId === 1)!;
+  assert.equal(q1[0].brokerName, 'broker-a');
+  assert.equal(q1[1].maxOffset, 3);
+  assert.ok(q1[1].lastUpdateTimestamp > 0);
+  assert.equal((await t.call(RequestCode.GET_TOPIC_STATS_INFO, { topic: 'Nope' })).code, ResponseCode.TOPIC_NOT_EXIST);
+  await t.call(RequestCode.UPDATE_CONSUMER_OFFSET, { consumerGroup: 'StatsGroup', topic: 'StatsTopic', queueId: '1', commitOffset: '2' });
+  const cs = parseConsumeStats((await t.call(RequestCode.GET_CONSUME_STATS, { consumerGroup: 'StatsGroup', topic: 'StatsTopic' })).body!);
+  const e = cs.offsetTable.find(([mq]) => mq.queueId === 1)!;
+  assert.equal(e[1].brokerOffset, 3);
+  assert.equal(e[1].consumerOffset, 2);
+  const allOff = json(await t.call(RequestCode.GET_ALL_CONSUMER_OFFSET));
+  assert.equal(allOff.offsetTable['StatsTopic@StatsGroup']['1'], 2);
+});
+
+test('GET_CONSUMER_CONNECTION_LIST, GET_PRODUCER_CONNECTION_LIST, INVOKE_BROKER_TO_RESET_OFFSET', async () => {
+  const resets: RemotingCommand[] = [];
+  const c = new RemotingClient();
+  c.registerProcessor(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, (req: RemotingCommand) => {
+    resets.push(req);
+    return null;
+  });
+  c.registerProcessor(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, () => null);
+  try {
+    const hb = await c.invoke(t.addr, createRequest(RequestCode.HEART_BEAT, {}, heartbeatBody('conn-client', 'ConnGroup', { ConnTopic: '*' }, 'ConnProducer')), 3000);
+    assert.equal(hb.code, ResponseCode.SUCCESS);
+    const cc = json(await t.call(RequestCode.GET_CONSUMER_CONNECTION_LIST, { consumerGroup: 'ConnGroup' }));
+    assert.equal(cc.connectionSet[0].clientId, 'conn-client');
+    assert.equal(cc.messageModel, 'CLUSTERING');
+    assert.ok(cc.subscriptionTable.ConnTopic);
+    assert.equal((await t.call(RequestCode.GET_CONSUMER_CONNECTION_LIST, { consumerGroup: 'Nobody' })).code, ResponseCode.CONSUMER_NOT_ONLINE);
+    const pc = json(await t.call(RequestCode.GET_PRODUCER_CONNECTION_LIST, { producerGroup: 'ConnProducer' }));
+    assert.equal(pc.connectionSet[0].clientId, 'conn-client');
+    // reset offset by time
+    await send(t, 'ConnTopic', 'a');
+    await new Promise((r) => setTimeout(r, 15));
+    const mid = Date.now();
+    await new Promise((r) => setTimeout(r, 15));
+    await send(t, 'ConnTopic', 'b');
+    await t.call(RequestCode.UPDATE_CONSUMER_OFFSET, { consumerGroup: 'ConnGroup', topic: 'ConnTopic', queueId: '0', commitOffset: '2' });
+    const r = await t.call(RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, { topic: 'ConnTopic', group: 'ConnGroup', timestamp: String(mid), isForce: 'true' });
+    assert.equal(r.code, ResponseCode.SUCCESS, r.remark);
+    const q = await t.call(RequestCode.QUERY_CONSUMER_OFFSET, { consumerGroup: 'ConnGroup', topic: 'ConnTopic', queueId: '0' });
+    assert.equal(q.extFields.offset, '1');
+    await waitFor(() => resets.length > 0, 2000);
+    assert.equal(resets[0]!.extFields.group, 'ConnGroup');
+    assert.match(resets[0]!.body!.toString(), /"queueId":0,"topic":"ConnTopic"\}:1/);
+  } finally {
+    c.close();
+  }
+});
+
+test('GET_BROKER_RUNTIME_INFO, GET_BROKER_CONFIG, UPDATE_BROKER_CONFIG', async () => {
+  await send(t, 'RtTopic', 'x');
+  const rt = json(await t.call(RequestCode.GET_BROKER_RUNTIME_INFO)).table;
+  assert.ok(Number(rt.commitLogMaxOffset) > 0);
+  assert.ok(Number(rt.msgPutTotal) > 0);
+  assert.ok(rt.brokerCpuMicrosPerMsg !== undefined);
+  assert.ok(rt.putTps.split(' ').length === 3);
+  const cfg = await t.call(RequestCode.GET_BROKER_CONFIG);
+  assert.match(cfg.body!.toString(), /brokerName=broker-a/);
+  assert.ok(cfg.extFields.version);
+  const up = await t.call(RequestCode.UPDATE_BROKER_CONFIG, {}, Buffer.from('shortPollingTimeMills=777\n'));
+  assert.equal(up.code, ResponseCode.SUCCESS);
+  assert.equal(t.broker.config.shortPollingTimeMills, 777);
+  const bad = await t.call(RequestCode.UPDATE_BROKER_CONFIG, {}, Buffer.from('shortPollingTimeMills=abc\n'));
+  assert.equal(bad.code, ResponseCode.SYSTEM_ERROR);
+  const fixed = await t.call(RequestCode.UPDATE_BROKER_CONFIG, {}, Buffer.from('listenPort=1\n'));
+  assert.equal(fixed.code, ResponseCode.SYSTEM_ERROR);
+  const delay = json(await t.call(RequestCode.GET_ALL_DELAY_OFFSET));
+  assert.ok(delay.offsetTable);
+});
+
+test('LOCK_BATCH_MQ / UNLOCK_BATCH_MQ', async () => {
+  const mqSet = [0, 1].map((queueId) => ({ topic: 'LockTopic', brokerName: 'broker-a', queueId }));
+  const lock = (clientId: string) => t.call(RequestCode.LOCK_BATCH_MQ, {}, Buffer.from(JSON.stringify({ consumerGroup: 'LG', clientId, mqSet })));
+  const a = json(await lock('A'));
+  assert.equal(a.lockOKMQSet.length, 2);
+  const b = json(await lock('B'));
+  assert.equal(b.lockOKMQSet.length, 0);
+  const un = await t.call(RequestCode.UNLOCK_BATCH_MQ, {}, Buffer.from(JSON.stringify({ consumerGroup: 'LG', clientId: 'A', mqSet: [mqSet[0]] })));
+  assert.equal(un.code, ResponseCode.SUCCESS);
+  const b2 = json(await lock('B'));
+  assert.deepEqual(b2.lockOKMQSet.map((m: { queueId: number }) => m.queueId), [0]);
+  void pull;
+});
