@@ -79,6 +79,11 @@ export function parseRecord(buf: Buffer, pos: number, phys: number, checkCrc: bo
   if (readInt64BE(buf, pos + PHYSICAL_OFFSET_POS) !== phys) return 'physical offset field mismatch';
   const end = pos + size;
   const sysFlag = buf.readInt32BE(pos + 36);
+  // fields no checksum covers: reject values no broker writes
+  if ((sysFlag & ~0x7ff) !== 0) return `bad sysFlag 0x${(sysFlag >>> 0).toString(16)}`;
+  const queueId = buf.readInt32BE(pos + 12);
+  if (queueId < 0) return `bad queueId ${queueId}`;
+  if (buf.readInt32BE(pos + 20) < 0) return 'bad queue offset';
   const bornHostLen = (sysFlag & 0x10) !== 0 ? 20 : 8;
   const storeHostLen = (sysFlag & 0x20) !== 0 ? 20 : 8;
   const tsPos = pos + 48 + bornHostLen;
@@ -108,13 +113,18 @@ export function parseRecord(buf: Buffer, pos: number, phys: number, checkCrc: bo
   const propLen = buf.readInt16BE(p);
   p += 2;
   if (propLen < 0 || p + propLen !== end) return `bad properties length ${propLen}`;
+  // properties never end with NUL: a zero last byte is a torn (zero-filled) tail
+  if (propLen > 0 && buf[end - 1] === 0) return 'torn properties';
+  const storeTimestamp = readInt64BE(buf, tsPos);
+  if (storeTimestamp <= 0 || buf.readInt32BE(pos + 40) < 0) return 'bad timestamps';
+  if (buf.readInt32BE(tsPos + 8 + storeHostLen) < 0) return 'bad reconsume times';
   return {
     phys,
     size,
-    queueId: buf.readInt32BE(pos + 12),
+    queueId,
     queueOffset: readInt64BE(buf, pos + 20),
     sysFlag,
-    storeTimestamp: readInt64BE(buf, tsPos),
+    storeTimestamp,
     topic,
     properties: propLen > 0 ? buf.toString('utf8', p, p + propLen) : '',
   };
@@ -143,6 +153,8 @@ export class CommitLog {
   private writing = false;
   private scheduled = false;
   private flushing: Promise<number> | null = null;
+  /** Set when the owning store halts without cleanup (a simulated dead process): no more I/O. */
+  halted = false;
   /** Store timestamp of the last committed record (set by the store; the checkpoint's physicMsgTimestamp). */
   lastCommittedTimestamp = 0;
   hooks: CommitLogHooks | undefined;
@@ -304,10 +316,12 @@ export class CommitLog {
         try {
           await this.writeStage(s);
         } catch (e) {
+          if (this.halted) return;
           this.pool.push(s.buf);
           this.failWrites(e as Error);
           return;
         }
+        if (this.halted) return;
         this.committed = s.end;
         if (this.pool.length < 4) this.pool.push(s.buf);
         this.hooks?.onWritten(this.committed);
@@ -403,6 +417,7 @@ export class CommitLog {
         const from = this.flushed;
         for (const seg of this.segments) {
           if (seg.start + this.segmentSize <= from || seg.start >= target) continue;
+          if (this.halted) throw new Error('store halted');
           await this.io.fdatasync(seg.fd);
           this.stats.syncCalls++;
         }

@@ -217,6 +217,7 @@ export class DefaultMessageStore implements MessageStore {
   /** Stops everything at once without flushing or cleaning up, as a killed process would (tests). */
   halt(): void {
     this.running = false;
+    this.commitLog.halted = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.unlock();
@@ -378,7 +379,8 @@ export class DefaultMessageStore implements MessageStore {
     if (n < 8 || head.readInt32BE(0) !== last.size) return fallback;
     const magic = head.readInt32BE(4);
     if (magic !== MAGIC.MESSAGE_V1 && magic !== MAGIC.MESSAGE_V2) return fallback;
-    return last.phys + last.size;
+    // validate the last dispatched record itself too (its tail may be torn)
+    return last.phys;
   }
 
   /** After a crash: the last segment whose first record is older than the checkpoint (minus 3 s). */
