@@ -1,0 +1,98 @@
+/**
+ * Route and topic queries and edits: GET_ROUTEINFO_BY_TOPIC, GET_BROKER_CLUSTER_INFO,
+ * GET_ALL_TOPIC_LIST_FROM_NAMESERVER, GET_TOPICS_BY_CLUSTER, DELETE_TOPIC_IN_NAMESRV,
+ * REGISTER_TOPIC_IN_NAMESRV, WIPE/ADD_WRITE_PERM_OF_BROKER (remoting-protocol.md §5.4, §6.8).
+ * Bodies are standard JSON (quoted map keys), which every Java and JS client reads.
+ */
+import { createResponse, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { RequestCode } from '../../protocol/request-code.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+import {
+  AddWritePermOfBrokerRequestHeader,
+  AddWritePermOfBrokerResponseHeader,
+  DeleteTopicFromNamesrvRequestHeader,
+  GetRouteInfoRequestHeader,
+  GetTopicsByClusterRequestHeader,
+  RegisterTopicRequestHeader,
+  WipeWritePermOfBrokerRequestHeader,
+  WipeWritePermOfBrokerResponseHeader,
+} from '../../protocol/headers/namesrv.js';
+import { fastjsonBody, parseFastjson } from '../../protocol/body/fastjson.js';
+import type { QueueData, TopicRouteData } from '../../protocol/body/types.js';
+import { ORDER_TOPIC_CONFIG } from '../kv-config-manager.js';
+import type { NamesrvContext, ProcessorEntries } from './context.js';
+
+/** Java's FAQUrl.suggestTodo(APPLY_TOPIC_URL) suffix. */
+const FAQ_SUFFIX = '\nSee http://rocketmq.apache.org/docs/faq/ for further details.';
+
+export function routeProcessors(ctx: NamesrvContext): ProcessorEntries {
+  const getRouteInfo = (req: RemotingCommand): RemotingCommand => {
+    const h = GetRouteInfoRequestHeader.decode(req.extFields);
+    const route = ctx.routeInfo.pickupTopicRouteData(h.topic);
+    if (route === null) {
+      return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${h.topic}${FAQ_SUFFIX}`);
+    }
+    let out: TopicRouteData = route;
+    if (ctx.config.orderMessageEnable) {
+      const conf = ctx.kvConfig.get(ORDER_TOPIC_CONFIG, h.topic);
+      // Keep fastjson's alphabetical key order: orderTopicConf sits between filterServerTable and queueDatas.
+      if (conf !== undefined) out = { brokerDatas: route.brokerDatas, filterServerTable: route.filterServerTable, orderTopicConf: conf, queueDatas: route.queueDatas };
+    }
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, fastjsonBody(out));
+  };
+
+  const getClusterInfo = (req: RemotingCommand): RemotingCommand =>
+    createResponse(req, ResponseCode.SUCCESS, undefined, {}, fastjsonBody(ctx.routeInfo.getAllClusterInfo()));
+
+  const getAllTopicList = (req: RemotingCommand): RemotingCommand => {
+    if (!ctx.config.enableAllTopicList) return createResponse(req, ResponseCode.SYSTEM_ERROR, 'disable');
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, fastjsonBody({ topicList: ctx.routeInfo.getAllTopicList() }));
+  };
+
+  const getTopicsByCluster = (req: RemotingCommand): RemotingCommand => {
+    if (!ctx.config.enableTopicList) return createResponse(req, ResponseCode.SYSTEM_ERROR, 'disable');
+    const h = GetTopicsByClusterRequestHeader.decode(req.extFields);
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, fastjsonBody({ topicList: ctx.routeInfo.getTopicsByCluster(h.cluster) }));
+  };
+
+  const deleteTopic = (req: RemotingCommand): RemotingCommand => {
+    const h = DeleteTopicFromNamesrvRequestHeader.decode(req.extFields);
+    ctx.routeInfo.deleteTopic(h.topic, h.clusterName);
+    return createResponse(req, ResponseCode.SUCCESS);
+  };
+
+  const registerTopic = (req: RemotingCommand): RemotingCommand => {
+    const h = RegisterTopicRequestHeader.decode(req.extFields);
+    if (req.body !== undefined && req.body.length > 0) {
+      const route = parseFastjson(req.body) as Partial<TopicRouteData> | null;
+      const qds = Array.isArray(route?.queueDatas) ? (route!.queueDatas as QueueData[]) : [];
+      ctx.routeInfo.registerTopic(h.topic, qds);
+    }
+    return createResponse(req, ResponseCode.SUCCESS);
+  };
+
+  const wipeWritePerm = (req: RemotingCommand): RemotingCommand => {
+    const h = WipeWritePermOfBrokerRequestHeader.decode(req.extFields);
+    const wipeTopicCount = ctx.routeInfo.wipeWritePermOfBroker(h.brokerName);
+    ctx.log.info({ brokerName: h.brokerName, wipeTopicCount, from: req.extFields['bname'] }, 'write permission wiped');
+    return createResponse(req, ResponseCode.SUCCESS, undefined, WipeWritePermOfBrokerResponseHeader.encode({ wipeTopicCount }));
+  };
+
+  const addWritePerm = (req: RemotingCommand): RemotingCommand => {
+    const h = AddWritePermOfBrokerRequestHeader.decode(req.extFields);
+    const addTopicCount = ctx.routeInfo.addWritePermOfBroker(h.brokerName);
+    ctx.log.info({ brokerName: h.brokerName, addTopicCount }, 'write permission added');
+    return createResponse(req, ResponseCode.SUCCESS, undefined, AddWritePermOfBrokerResponseHeader.encode({ addTopicCount }));
+  };
+
+  return [
+    [RequestCode.GET_ROUTEINFO_BY_TOPIC, getRouteInfo],
+    [RequestCode.GET_BROKER_CLUSTER_INFO, getClusterInfo],
+    [RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, getAllTopicList],
+    [RequestCode.GET_TOPICS_BY_CLUSTER, getTopicsByCluster],
+    [RequestCode.DELETE_TOPIC_IN_NAMESRV, deleteTopic],
+    [RequestCode.REGISTER_TOPIC_IN_NAMESRV, registerTopic],
+    [RequestCode.WIPE_WRITE_PERM_OF_BROKER, wipeWritePerm],
+    [RequestCode.ADD_WRITE_PERM_OF_BROKER, addWritePerm],
+  ];
+}
