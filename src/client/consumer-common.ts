@@ -3,7 +3,7 @@
  * with broker selection, and consume-timestamp parsing.
  */
 import { PullSysFlag } from '../protocol/headers/pull-message.js';
-import type { ConsumeFromWhere } from '../protocol/body/types.js';
+import type { ConsumeFromWhere as ConsumeFromWhereName, MessageModel as MessageModelName } from '../protocol/body/types.js';
 import { isRetryTopic } from './client-config.js';
 import { MQClientError } from './errors.js';
 import type { MessageExt } from './message.js';
@@ -15,14 +15,21 @@ import { decodePulledMessages } from './pulled-messages.js';
 import type { SubscriptionData } from './subscription.js';
 
 export { PullStatus };
-export type { ConsumeFromWhere };
 
-export const MessageModel = { CLUSTERING: 'CLUSTERING', BROADCASTING: 'BROADCASTING' } as const;
-export const ConsumeFromWhereValues = {
+/** Message models, as RocketMQ's MessageModel enum (values are the names). */
+export const MessageModel = { CLUSTERING: 'CLUSTERING', BROADCASTING: 'BROADCASTING' } as const satisfies Record<string, MessageModelName>;
+export type MessageModel = MessageModelName;
+
+/** Where a group with no stored offset starts, as RocketMQ's ConsumeFromWhere enum. */
+export const ConsumeFromWhere = {
   CONSUME_FROM_LAST_OFFSET: 'CONSUME_FROM_LAST_OFFSET',
   CONSUME_FROM_FIRST_OFFSET: 'CONSUME_FROM_FIRST_OFFSET',
   CONSUME_FROM_TIMESTAMP: 'CONSUME_FROM_TIMESTAMP',
-} as const;
+  CONSUME_FROM_LAST_OFFSET_AND_FROM_MIN_WHEN_BOOT_FIRST: 'CONSUME_FROM_LAST_OFFSET_AND_FROM_MIN_WHEN_BOOT_FIRST',
+  CONSUME_FROM_MIN_OFFSET: 'CONSUME_FROM_MIN_OFFSET',
+  CONSUME_FROM_MAX_OFFSET: 'CONSUME_FROM_MAX_OFFSET',
+} as const satisfies Record<string, ConsumeFromWhereName>;
+export type ConsumeFromWhere = ConsumeFromWhereName;
 
 /** "yyyyMMddHHmmss" (local time, as UtilAll.parseDate) -> ms. */
 export function parseConsumeTimestamp(s: string): number {
