@@ -1,0 +1,112 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DefaultMQProducer, DefaultLitePullConsumer, Message, MessageQueue, SelectMessageQueueByHash, RemotingResponseError, type SendResult } from '../../src/index.js';
+import { startCluster, type TestCluster } from './client-cluster.js';
+
+let cluster: TestCluster;
+let producer: DefaultMQProducer;
+
+before(async () => {
+  cluster = await startCluster({ brokers: 2 });
+  producer = new DefaultMQProducer({ producerGroup: 'ItProducer', namesrvAddr: cluster.namesrvAddr, pollNameServerInterval: 500 });
+  await producer.start();
+});
+after(async () => {
+  await producer?.shutdown();
+  await cluster?.stop();
+});
+
+/** Reads back everything in a topic with a lite pull consumer (assign mode). */
+async function readAll(topic: string, expect: number) {
+  const c = new DefaultLitePullConsumer({ consumerGroup: `Reader_${topic}`, namesrvAddr: cluster.namesrvAddr, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+  await c.start();
+  try {
+    c.assign(await c.fetchMessageQueues(topic));
+    const out = [];
+    const end = Date.now() + 10000;
+    while (out.length < expect && Date.now() < end) out.push(...(await c.poll(200)));
+    return out;
+  } finally {
+    await c.shutdown();
+  }
+}
+
+test('send: auto-created topic, SendResult fields, properties visible to a consumer', async () => {
+  const r = await producer.send(new Message('ItSendTopic', 'hello world', { tags: 'TagA', keys: ['order-1', 'order-2'], properties: { color: 'red' } }));
+  assert.equal(r.sendStatus, 'SEND_OK');
+  assert.match(r.msgId, /^[0-9A-F]{32}$/);
+  assert.match(r.offsetMsgId, /^7F000001[0-9A-F]{24}$/);
+  assert.equal(r.queueOffset, 0);
+  await cluster.waitRoute('ItSendTopic', 1);
+  const [m] = await readAll('ItSendTopic', 1);
+  assert.equal(m!.body.toString(), 'hello world');
+  assert.equal(m!.tags, 'TagA');
+  assert.equal(m!.keys, 'order-1 order-2');
+  assert.equal(m!.getProperty('color'), 'red');
+  assert.equal(m!.msgId, r.msgId);
+  assert.equal(m!.offsetMsgId, r.offsetMsgId);
+  assert.equal(m!.brokerName, r.messageQueue.brokerName);
+});
+
+test('pipelined sends on one connection, batch, compression, selector, queue, callback and oneway', async () => {
+  const topic = 'ItVariants';
+  const first = await producer.send(new Message(topic, 'warm-up'));
+  assert.equal(first.sendStatus, 'SEND_OK');
+  const results = await Promise.all(Array.from({ length: 200 }, (_, i) => producer.send(new Message(topic, `p${i}`))));
+  assert.ok(results.every((r) => r.sendStatus === 'SEND_OK'));
+  assert.equal(new Set(results.map((r) => r.msgId)).size, 200);
+
+  const batch = await producer.send(Array.from({ length: 10 }, (_, i) => new Message(topic, `b${i}`, { tags: 'TagBatch' })));
+  assert.equal(batch.msgId.split(',').length, 10);
+  assert.equal(batch.offsetMsgId.split(',').length, 10);
+
+  const big = Buffer.alloc(64 * 1024, 'rocketmq ');
+  await producer.send(new Message(topic, big, { tags: 'Big' }));
+
+  const sel = new SelectMessageQueueByHash();
+  const o1 = await producer.send(new Message(topic, 'order-a-1'), sel, 'order-a');
+  const o2 = await producer.send(new Message(topic, 'order-a-2'), sel, 'order-a');
+  assert.equal(o1.messageQueue.key, o2.messageQueue.key);
+
+  const mq = new MessageQueue(topic, cluster.brokers[1]!.name, 2);
+  const onMq = await producer.send(new Message(topic, 'to-queue'), mq);
+  assert.equal(onMq.messageQueue.key, mq.key);
+
+  const cb = await new Promise<SendResult>((resolve, reject) => producer.send(new Message(topic, 'callback'), { onSuccess: resolve, onException: reject }));
+  assert.equal(cb.sendStatus, 'SEND_OK');
+  await producer.sendOneway(new Message(topic, 'oneway'));
+
+  const total = 1 + 200 + 10 + 1 + 2 + 1 + 1 + 1;
+  const msgs = await readAll(topic, total);
+  assert.equal(msgs.length, total);
+  const bigMsg = msgs.find((m) => m.tags === 'Big')!;
+  assert.deepEqual(bigMsg.body, big);
+  assert.equal(msgs.filter((m) => m.tags === 'TagBatch').length, 10);
+  assert.ok(msgs.some((m) => m.body.toString() === 'oneway'));
+});
+
+test('bad input is answered clearly: oversized body, illegal topic, unknown topic with auto-create off', async () => {
+  await assert.rejects(producer.send(new Message('ItBad', Buffer.alloc(4 * 1024 * 1024 + 1))), /body size over max value/);
+  await assert.rejects(producer.send(new Message('bad/topic', 'x')), /illegal characters/);
+  for (const b of cluster.brokers) b.controller.config.autoCreateTopicEnable = false;
+  try {
+    await assert.rejects(producer.send(new Message('ItNoAutoCreate', 'x')), (e: unknown) => e instanceof RemotingResponseError && e.responseCode === 17);
+  } finally {
+    for (const b of cluster.brokers) b.controller.config.autoCreateTopicEnable = true;
+  }
+});
+
+test('a stopped broker: sends retry on the other broker and keep succeeding', async () => {
+  const topic = 'ItFailover';
+  // Create the topic on both brokers first.
+  for (let i = 0; i < 16; i++) await producer.send(new Message(topic, `warm${i}`));
+  await cluster.waitRoute(topic, 2);
+  await cluster.stopBroker(1);
+  try {
+    const results: SendResult[] = [];
+    for (let i = 0; i < 20; i++) results.push(await producer.send(new Message(topic, `f${i}`)));
+    assert.ok(results.every((r) => r.sendStatus === 'SEND_OK' && r.messageQueue.brokerName === cluster.brokers[0]!.name));
+  } finally {
+    await cluster.startBroker(1);
+  }
+});
