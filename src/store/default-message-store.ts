@@ -453,14 +453,40 @@ export class DefaultMessageStore implements MessageStore {
     return added;
   }
 
-  /** Writes the buffered consume-queue entries (one write per queue) and index entries (one write). */
-  private commitDispatch(): void {
+  /**
+   * Writes the buffered consume-queue entries (one write per queue) and index entries (one write).
+   * A failed write keeps the entries buffered (retried with the next batch and by the flush service);
+   * the records stay safe in the commit log. Returns false when something could not be written.
+   */
+  private commitDispatch(): boolean {
+    let ok = true;
     for (const q of this.touched) {
-      q.commit();
-      this.dirtyQueues.add(q);
+      try {
+        q.commit();
+        this.dirtyQueues.add(q);
+        this.touched.delete(q);
+      } catch (e) {
+        ok = false;
+        this.logDispatchError(e, `consume queue ${q.topic}/${q.queueId}`);
+      }
     }
-    this.touched.clear();
-    if (this.config.messageIndexEnable) this.index.commit();
+    if (this.config.messageIndexEnable) {
+      try {
+        this.index.commit();
+      } catch (e) {
+        ok = false;
+        this.logDispatchError(e, 'index');
+      }
+    }
+    return ok;
+  }
+
+  private lastDispatchErrorLog = 0;
+  private logDispatchError(err: unknown, what: string): void {
+    const t = Date.now();
+    if (t - this.lastDispatchErrorLog < 5000) return;
+    this.lastDispatchErrorLog = t;
+    this.log.error({ err, what }, 'dispatch write failed; entries kept in memory and retried (records are safe in the commit log)');
   }
 
   // ================================================================ append
@@ -571,6 +597,14 @@ export class DefaultMessageStore implements MessageStore {
 
   /** Commit-log bytes up to `committed` are in the OS: dispatch them, answer the appends. */
   private onWritten(committed: number): void {
+    try {
+      this.onWrittenUnsafe(committed);
+    } catch (e) {
+      this.log.error({ err: e }, 'post-write processing failed');
+    }
+  }
+
+  private onWrittenUnsafe(committed: number): void {
     const recs = this.records;
     let i = this.recordHead;
     const first = i;
@@ -580,12 +614,12 @@ export class DefaultMessageStore implements MessageStore {
       if (r.storeTimestamp > this.lastCommittedTimestamp) this.lastCommittedTimestamp = r.storeTimestamp;
       i++;
     }
-    this.commitDispatch();
+    const visible = this.commitDispatch();
     this.stats.dispatchedRecords += i - first;
     this.rawDispatchPos = committed;
     this.commitLog.lastCommittedTimestamp = this.lastCommittedTimestamp;
     const listener = this.listener;
-    if (listener) {
+    if (listener && visible) {
       for (let k = first; k < i; k++) {
         const r = recs[k]!;
         if (!r.cq) continue;
@@ -720,6 +754,7 @@ export class DefaultMessageStore implements MessageStore {
     const logicsTs = this.lastDispatchedTimestamp;
     const p = (async () => {
       try {
+        if (this.touched.size > 0) this.commitDispatch();
         const qs = [...this.dirtyQueues];
         this.dirtyQueues.clear();
         for (const q of qs) await q.flush();
@@ -1037,11 +1072,10 @@ export class DefaultMessageStore implements MessageStore {
     const diskFull = usedPct > cfg.diskMaxUsedSpaceRatio;
     if (!forceNow && !timeUp && !diskFull) return 0;
     const reservedMs = cfg.fileReservedTime * 3_600_000;
-    const segs = this.commitLog.segments;
     let deleted = 0;
     const maxPerRun = 10;
-    for (let i = 0; i < segs.length - 1 && deleted < maxPerRun; ) {
-      const seg = segs[i]!;
+    while (this.commitLog.segments.length > 1 && deleted < maxPerRun) {
+      const seg = this.commitLog.segments[0]!;
       const st = this.io.stat(seg.path);
       const expired = st !== null && st.mtimeMs + reservedMs <= nowMs;
       if (!expired && !diskFull) break;

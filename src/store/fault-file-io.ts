@@ -66,7 +66,8 @@ export class FaultFileIO implements FileIO {
     return f;
   }
 
-  private usedBytes(): number {
+  /** Bytes allocated by all files (the ENOSPC model). */
+  usedBytes(): number {
     let n = 0;
     for (const f of this.files.values()) n += f.allocated;
     return n;
