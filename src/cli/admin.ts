@@ -29,7 +29,6 @@ export async function runAdminCommand(cmd: AdminCommand, opts: OptionValues): Pr
 export function addAdminCommands(program: Command): Command {
   const admin = program
     .command('admin')
-    .alias('mqadmin')
     .description("mqadmin's commands (name server from -n or NAMESRV_ADDR)")
     .usage('<command> [options]');
   for (const c of adminCommands) {

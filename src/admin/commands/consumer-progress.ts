@@ -28,6 +28,23 @@ async function groupStats(admin: AdminClient, group: string, topic: string | und
   return { offsets, consumeTps };
 }
 
+/** Groups every broker creates for itself (MixAll's system consumer groups): not listed. */
+const SYSTEM_GROUPS = new Set([
+  'TOOLS_CONSUMER',
+  'FILTERSRV_CONSUMER',
+  '__MONITOR_CONSUMER',
+  'CLIENT_INNER_PRODUCER',
+  'SELF_TEST_C_GROUP',
+  'CID_ONS-HTTP-PROXY',
+  'CID_ONSAPI_OWNER',
+  'CID_ONSAPI_PERMISSION',
+  'CID_ONSAPI_PULL',
+]);
+
+function isSystemGroup(g: string): boolean {
+  return SYSTEM_GROUPS.has(g) || g.startsWith('CID_RMQ_SYS_');
+}
+
 export const consumerProgress: AdminCommand = {
   name: 'consumerProgress',
   description: "Query consumer's progress, speed.",
@@ -61,7 +78,7 @@ export const consumerProgress: AdminCommand = {
     // No group: one line per subscription group known to the masters.
     const groups = new Set<string>();
     for (const b of await admin.masterBrokers()) {
-      for (const g of Object.keys(await admin.getAllSubscriptionGroups(b.addr))) groups.add(g);
+      for (const g of Object.keys(await admin.getAllSubscriptionGroups(b.addr))) if (!isSystemGroup(g)) groups.add(g);
     }
     const out: Array<Record<string, unknown>> = [];
     for (const g of [...groups].sort()) {

@@ -88,8 +88,8 @@ export async function runBenchProduce(opts: BenchProduceOptions): Promise<number
     const first = Buffer.alloc(size);
     randomFillSync(first);
     await producers[0]!.send(new Message(topic, first, { tags: opts.tags }));
-    const { targets } = await admin.topicMasters(topic);
-    const brokerAddrs = targets.map((t) => t.addr);
+    // Every master's counters: an auto-created topic may not be in the name server's routes yet.
+    const brokerAddrs = (await admin.masterBrokers()).map((t) => t.addr);
 
     const total = new Histogram();
     const windowHist = new Histogram();

@@ -1,0 +1,133 @@
+// rocketmq-ts as a peer of /work/shared/peers/bench.mjs (interface: that folder's README.md,
+// "Adding a broker"): the same harness that measured NATS, RabbitMQ and Redis drives our broker
+// through our client SDK.
+//
+//   npm run build
+//   node /work/shared/peers/bench.mjs --peer ./bench/peer-adapter.mjs --size 1024 --count 200000
+//   RMQ_FLUSH_DISK_TYPE=SYNC_FLUSH node /work/shared/peers/bench.mjs --peer ./bench/peer-adapter.mjs ...
+//   node /work/shared/peers/bench.mjs --peer ./bench/peer-adapter.mjs --mode latency --rate 5000
+//
+// By default the adapter starts `rmq dev` (name server + broker in one process) in a temporary data
+// directory and stops it on close(); its PID goes to `pidFile` so bench.mjs can count its CPU.
+// With NAMESRV_ADDR set it uses that cluster instead (then RMQ_PID_FILE may name the broker's PID file).
+// Environment: RMQ_DIST (compiled tree, default ../dist), RMQ_FLUSH_DISK_TYPE (ASYNC_FLUSH | SYNC_FLUSH),
+// RMQ_QUEUES (queues of the bench topic, default 8).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const dist = resolve(process.env.RMQ_DIST ?? join(here, '..', 'dist'));
+const load = (p) => import(pathToFileURL(join(dist, p)).href);
+const flushDiskType = process.env.RMQ_FLUSH_DISK_TYPE ?? 'ASYNC_FLUSH';
+const queues = Number(process.env.RMQ_QUEUES ?? 8);
+
+export const pidFile = process.env.NAMESRV_ADDR ? process.env.RMQ_PID_FILE : join(tmpdir(), `rmq-peer-adapter-${process.pid}.pid`);
+
+// Starts `rmq dev` on free ports; resolves once it printed its name-server address.
+function startDev(dataDir) {
+  return new Promise((resolveStart, reject) => {
+    const child = spawn(process.execPath, [join(dist, 'src', 'cli', 'main.js'), 'dev', '--data', dataDir,
+      '--namesrv-port', '0', '--broker-port', '0', `flushDiskType=${flushDiskType}`], {
+      stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RMQ_LOG_LEVEL: process.env.RMQ_LOG_LEVEL ?? 'warn' },
+    });
+    let out = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`rmq dev did not start within 20 s:\n${out}`)); }, 20_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /name server\s+(\S+:\d+)/.exec(out);
+      if (m && /Ctrl-C/.test(out)) { clearTimeout(timer); child.stdout.resume(); resolveStart({ child, namesrvAddr: m[1] }); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`rmq dev exited with ${code}:\n${out}`)); });
+  });
+}
+
+function stopChild(child) {
+  return new Promise((res) => {
+    if (child.exitCode !== null) return res();
+    const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => { clearTimeout(t); res(); });
+    child.kill('SIGTERM');
+  });
+}
+
+export async function open() {
+  const { AdminClient } = await load('src/admin/admin-client.js');
+  const { DefaultMQProducer } = await load('src/client/producer.js');
+  const { DefaultMQPushConsumer } = await load('src/client/push-consumer.js');
+  const { Message } = await load('src/client/message.js');
+  const version = JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')).version;
+
+  let dev, dataDir, namesrvAddr = process.env.NAMESRV_ADDR;
+  if (!namesrvAddr) {
+    dataDir = mkdtempSync(join(tmpdir(), 'rmq-peer-'));
+    dev = await startDev(dataDir);
+    namesrvAddr = dev.namesrvAddr;
+    writeFileSync(pidFile, `${dev.child.pid}\n`);
+  }
+  const admin = new AdminClient({ namesrvAddr, timeoutMs: 5000 });
+  const clients = [];
+  let topic, seq = 0;
+
+  return {
+    client: `rocketmq-ts ${version} client SDK (remoting, SEND_MESSAGE_V2, push consumer; body compression off)`,
+    durability: flushDiskType === 'SYNC_FLUSH'
+      ? 'commit log, SYNC_FLUSH: the send is acknowledged after the commit log is fsynced (group commit)'
+      : 'commit log, ASYNC_FLUSH: the send is acknowledged once written to the mapped file (page cache), flushed every 500 ms',
+
+    async reset() {
+      // A fresh topic per run: the commit log is append-only, so "empty" means a new topic.
+      topic = `peer_bench_${Date.now()}`;
+      for (const b of await admin.masterBrokers()) {
+        await admin.createTopic(b.addr, { topicName: topic, readQueueNums: queues, writeQueueNums: queues, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false });
+      }
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try { await admin.getTopicRoute(topic); break; } catch (e) {
+          if (Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    },
+
+    async producer() {
+      const p = new DefaultMQProducer({
+        producerGroup: 'peer_bench_producer', namesrvAddr, instanceName: `peer-${process.pid}-${seq++}`,
+        compressMsgBodyOverHowmuch: 1 << 30, sendMsgTimeout: 30_000,
+      });
+      await p.start();
+      clients.push(p);
+      await p.fetchPublishMessageQueues(topic);
+      return (buf, done) => { p.send(new Message(topic, buf)).then(() => done(), done); };
+    },
+
+    async consume(onMessage) {
+      const c = new DefaultMQPushConsumer({
+        consumerGroup: `peer_bench_consumer_${Date.now()}`, namesrvAddr, instanceName: `peer-${process.pid}-${seq++}`,
+        consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', consumeMessageBatchMaxSize: 32, pullBatchSize: 32,
+        consumeThreadMax: 64, consumeThreadMin: 1, pullThresholdForQueue: 10_000,
+      });
+      c.subscribe(topic, '*');
+      c.registerMessageListener((msgs) => { for (const m of msgs) onMessage(m.body); return 'CONSUME_SUCCESS'; });
+      await c.start();
+      clients.push(c);
+      return async () => { await c.shutdown(); };
+    },
+
+    async close() {
+      for (const c of clients) await c.shutdown().catch(() => {});
+      if (topic) {
+        for (const b of await admin.masterBrokers().catch(() => [])) await admin.deleteTopicInBroker(b.addr, topic).catch(() => {});
+        await admin.deleteTopicInNamesrv(topic).catch(() => {});
+      }
+      admin.close();
+      if (dev) {
+        await stopChild(dev.child);
+        rmSync(pidFile, { force: true });
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}

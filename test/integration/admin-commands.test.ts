@@ -1,0 +1,176 @@
+/**
+ * `rmq admin` commands as child processes against a name server and broker started in this test
+ * (ports 0, temp data dir): tables by default, one JSON line with --json, clear failures.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDev, type DevServers } from '../../src/cli/servers.js';
+import { tempDir } from '../support/paths.js';
+import { runCli, runJson } from './cli-support.js';
+
+interface Json {
+  [k: string]: unknown;
+}
+
+describe('rmq admin', () => {
+  let dev: DevServers;
+  let tmp: ReturnType<typeof tempDir>;
+  let n: string[];
+  const topic = 'AdminCliTopic';
+
+  before(async () => {
+    tmp = tempDir('rmq-admin-cli-');
+    dev = await startDev({ dataDir: tmp.dir, namesrvPort: 0, brokerPort: 0, host: '127.0.0.1' });
+    n = ['-n', dev.namesrvAddr];
+  });
+
+  after(async () => {
+    await dev?.stop();
+    tmp?.cleanup();
+  });
+
+  test('clusterList and brokerStatus show the broker (table and --json)', async () => {
+    const table = await runCli(['admin', 'clusterList', ...n]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /#Cluster Name\s+#Broker Name\s+#BID\s+#Addr/);
+    assert.match(table.stdout, /DefaultCluster\s+broker-a\s+0\s+127\.0\.0\.1:\d+/);
+    const json = await runJson<{ brokers: Json[] }>(['admin', 'clusterList', ...n]);
+    assert.equal(json.brokers[0]!['brokerName'], 'broker-a');
+    assert.equal(json.brokers[0]!['brokerAddr'], dev.brokerAddr);
+
+    const status = await runJson<{ table: Record<string, string> }>(['admin', 'brokerStatus', ...n, '-b', dev.brokerAddr]);
+    assert.ok(Number(status.table['processCpuMicros']) > 0);
+    const statusText = await runCli(['admin', 'brokerStatus', ...n, '-c', 'DefaultCluster']);
+    assert.equal(statusText.code, 0, statusText.stderr);
+    assert.match(statusText.stdout, /msgPutTotal\s+: \d+/);
+  });
+
+  test('updateTopic with attributes, topicList, topicRoute, topicStatus', async () => {
+    const r = await runCli(['admin', 'updateTopic', ...n, '-c', 'DefaultCluster', '-t', topic, '-r', '4', '-w', '4', '-a', '+message.type=NORMAL']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /create topic to 127\.0\.0\.1:\d+ success\./);
+    assert.match(r.stdout, /readQueueNums=4, writeQueueNums=4/);
+
+    // The broker re-registers with the name server after a topic change; wait (bounded) for the route.
+    let route: { queueDatas: Json[]; brokerDatas: Json[] } | undefined;
+    for (let i = 0; i < 100 && !route; i++) {
+      const res = await runCli(['admin', 'topicRoute', ...n, '-t', topic, '--json']);
+      if (res.code === 0) route = JSON.parse(res.stdout) as typeof route;
+      else await new Promise((res2) => setTimeout(res2, 100));
+    }
+    assert.ok(route, 'route never appeared');
+    assert.equal(route.queueDatas[0]!['writeQueueNums'], 4);
+    assert.equal(route.brokerDatas[0]!['brokerName'], 'broker-a');
+
+    const list = await runJson<{ topicList: string[] }>(['admin', 'topicList', ...n]);
+    assert.ok(list.topicList.includes(topic));
+    const listText = await runCli(['admin', 'topicList', ...n]);
+    assert.ok(listText.stdout.split('\n').includes(topic));
+    const clusterModel = await runCli(['admin', 'topicList', ...n, '-c']);
+    assert.equal(clusterModel.code, 0, clusterModel.stderr);
+    assert.match(clusterModel.stdout, new RegExp(`DefaultCluster\\s+${topic}`));
+
+    const routeTable = await runCli(['admin', 'topicRoute', ...n, '-t', topic, '-l']);
+    assert.match(routeTable.stdout, /DefaultCluster\s+broker-a\s+0:127\.0\.0\.1:\d+\s+4\s+4\s+6\(RW-\)/);
+
+    const status = await runJson<{ offsets: Json[] }>(['admin', 'topicStatus', ...n, '-t', topic]);
+    assert.equal(status.offsets.length, 4);
+    const statusText = await runCli(['admin', 'topicStatus', ...n, '-t', topic]);
+    assert.match(statusText.stdout, /#Broker Name\s+#QID\s+#Min Offset\s+#Max Offset\s+#Last Updated/);
+  });
+
+  test('sendMessage, queryMsgByKey, queryMsgById, queryMsgByOffset, consumeMessage', async () => {
+    const sent = await runJson<{ sendStatus: string; msgId: string; offsetMsgId: string; queueId: number; queueOffset: number }>(
+      ['admin', 'sendMessage', ...n, '-t', topic, '-p', 'hello admin', '-k', 'key-1', '-c', 'TagA'],
+    );
+    assert.equal(sent.sendStatus, 'SEND_OK');
+    const sentText = await runCli(['admin', 'sendMessage', ...n, '-t', topic, '-p', 'second', '-b', 'broker-a', '-i', '1']);
+    assert.match(sentText.stdout, /broker-a\s+1\s+SEND_OK\s+[0-9A-F]{32}/);
+
+    const byKey = await runJson<{ messages: Json[] }>(['admin', 'queryMsgByKey', ...n, '-t', topic, '-k', 'key-1']);
+    assert.equal(byKey.messages.length, 1);
+    assert.equal(byKey.messages[0]!['body'], 'hello admin');
+    assert.equal(byKey.messages[0]!['tags'], 'TagA');
+
+    const byOffsetId = await runJson<{ messages: Json[] }>(['admin', 'queryMsgById', ...n, '-i', sent.offsetMsgId]);
+    assert.equal(byOffsetId.messages[0]!['body'], 'hello admin');
+    const byClientId = await runJson<{ messages: Json[] }>(['admin', 'queryMsgById', ...n, '-i', sent.msgId, '-t', topic]);
+    assert.equal(byClientId.messages[0]!['msgId'], sent.msgId);
+    const idText = await runCli(['admin', 'queryMsgById', ...n, '-i', sent.offsetMsgId]);
+    assert.match(idText.stdout, /Message Body:\s+hello admin/);
+
+    const byOffset = await runJson<{ message: Json }>(['admin', 'queryMsgByOffset', ...n, '-t', topic, '-b', 'broker-a', '-i', String(sent.queueId), '-o', String(sent.queueOffset)]);
+    assert.equal(byOffset.message['body'], 'hello admin');
+
+    const consumed = await runJson<{ count: number; messages: Json[] }>(['admin', 'consumeMessage', ...n, '-t', topic]);
+    assert.equal(consumed.count, 2);
+    assert.deepEqual(consumed.messages.map((m) => m['body']).sort(), ['hello admin', 'second']);
+    const one = await runJson<{ count: number }>(['admin', 'consumeMessage', ...n, '-t', topic, '-b', 'broker-a', '-i', '1', '-c', '5']);
+    assert.equal(one.count, 1);
+  });
+
+  test('updateSubGroup, consumerProgress, resetOffsetByTime, deleteSubGroup', async () => {
+    const group = 'AdminCliGroup';
+    const r = await runCli(['admin', 'updateSubGroup', ...n, '-c', 'DefaultCluster', '-g', group, '-r', '3']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /create subscription group to 127\.0\.0\.1:\d+ success\./);
+
+    // No consumer is online: resetOffsetByTime falls back to setting the offsets itself.
+    const reset = await runJson<{ offsets: Array<{ queueId: number; offset: number }> }>(['admin', 'resetOffsetByTime', ...n, '-g', group, '-t', topic, '-s', '1000']);
+    assert.equal(reset.offsets.length, 4);
+    for (const o of reset.offsets) assert.equal(o.offset, 0);
+
+    const progress = await runJson<{ diffTotal: number; offsets: Json[] }>(['admin', 'consumerProgress', ...n, '-g', group]);
+    assert.equal(progress.diffTotal, 2);
+    const progressText = await runCli(['admin', 'consumerProgress', ...n, '-g', group]);
+    assert.match(progressText.stdout, /#Topic\s+#Broker Name\s+#QID\s+#Broker Offset\s+#Consumer Offset\s+#Diff\s+#LastTime/);
+    assert.match(progressText.stdout, /Consume Diff Total: 2/);
+
+    const all = await runJson<{ groups: Json[] }>(['admin', 'consumerProgress', ...n]);
+    assert.ok(all.groups.some((g) => g['group'] === group && g['version'] === 'OFFLINE'));
+
+    const conn = await runCli(['admin', 'consumerConnection', ...n, '-g', group]);
+    assert.equal(conn.code, 1);
+    assert.match(conn.stderr, /CODE: 206/);
+
+    const del = await runCli(['admin', 'deleteSubGroup', ...n, '-c', 'DefaultCluster', '-g', group]);
+    assert.equal(del.code, 0, del.stderr);
+    assert.match(del.stdout, new RegExp(`delete subscription group \\[${group}\\] from broker`));
+  });
+
+  test('failures: unknown topic, bad flags, no name server', async () => {
+    const missing = await runCli(['admin', 'topicRoute', ...n, '-t', 'NoSuchTopicHere']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /CODE: 17 \(TOPIC_NOT_EXIST\)/);
+    const missingJson = await runCli(['admin', 'topicRoute', ...n, '-t', 'NoSuchTopicHere', '--json']);
+    assert.equal(JSON.parse(missingJson.stdout.trim()).responseCode, 17);
+
+    const usage = await runCli(['admin', 'updateTopic', ...n, '-c', 'DefaultCluster']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /option -t is required/);
+    const badName = await runCli(['admin', 'updateTopic', ...n, '-c', 'DefaultCluster', '-t', 'bad topic!']);
+    assert.equal(badName.code, 2);
+    assert.match(badName.stderr, /illegal characters/);
+    const badNum = await runCli(['admin', 'updateTopic', ...n, '-c', 'DefaultCluster', '-t', 'T1', '-r', 'many']);
+    assert.equal(badNum.code, 2);
+
+    const noNamesrv = await runCli(['admin', 'topicList']);
+    assert.equal(noNamesrv.code, 1);
+    assert.match(noNamesrv.stderr, /NAMESRV_ADDR/);
+    const fromEnv = await runCli(['admin', 'topicList', '--json'], { env: { NAMESRV_ADDR: dev.namesrvAddr } });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
+
+    const unknownCommand = await runCli(['admin', 'noSuchCommand']);
+    assert.notEqual(unknownCommand.code, 0);
+  });
+
+  test('deleteTopic removes the topic from broker and name server', async () => {
+    const t = 'AdminCliDeleteMe';
+    assert.equal((await runCli(['admin', 'updateTopic', ...n, '-b', dev.brokerAddr, '-t', t])).code, 0);
+    const r = await runCli(['admin', 'deleteTopic', ...n, '-t', t, '-c', 'DefaultCluster']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`delete topic \\[${t}\\] from cluster \\[DefaultCluster\\] success`));
+    const list = await runJson<{ topicList: string[] }>(['admin', 'topicList', ...n]);
+    assert.ok(!list.topicList.includes(t));
+  });
+});

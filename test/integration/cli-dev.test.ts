@@ -1,0 +1,124 @@
+/**
+ * `rmq dev` as a child process (ports 0, temp data dir): ready in under a second with its addresses
+ * printed; `rmq produce` / `rmq consume` / `rmq bench` against it; clean exit on SIGTERM.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../support/paths.js';
+import { runCli, runJson, startCli, type CliProcess } from './cli-support.js';
+
+describe('rmq dev', () => {
+  let dev: CliProcess;
+  let tmp: ReturnType<typeof tempDir>;
+  let namesrv = '';
+  let readyMs = 0;
+
+  before(async () => {
+    tmp = tempDir('rmq-cli-dev-');
+    dev = startCli(['dev', '--data', tmp.dir, '--namesrv-port', '0', '--broker-port', '0']);
+    const m = await dev.waitFor(/ready in (\d+) ms[\s\S]*?name server\s+(\S+)[\s\S]*Ctrl-C/, 20_000);
+    readyMs = Number(m[1]);
+    namesrv = m[2]!;
+  });
+
+  after(async () => {
+    await dev?.stop();
+    tmp?.cleanup();
+  });
+
+  test('prints its addresses and how to try it, ready in under 1 s', () => {
+    const out = dev.output();
+    assert.match(out, /name server\s+127\.0\.0\.1:\d+/);
+    assert.match(out, /broker\s+broker-a \(DefaultCluster\) at 127\.0\.0\.1:\d+/);
+    assert.match(out, /npx rmq produce/);
+    console.log(`rmq dev ready in ${readyMs} ms`);
+    assert.ok(readyMs < 1000, `rmq dev took ${readyMs} ms to be ready`);
+    assert.ok(existsSync(join(tmp.dir, 'broker')), 'broker data under --data');
+  });
+
+  test('produce then consume through the client SDK', async () => {
+    const p = await runCli(['produce', '-n', namesrv, '-t', 'CliTrial', '--tags', 'TagA', '--keys', 'order-1', '-b', 'hello', '-c', '3']);
+    assert.equal(p.code, 0, p.stderr);
+    const lines = p.stdout.trim().split('\n');
+    assert.equal(lines.length, 3);
+    for (const l of lines) assert.match(l, /^SEND_OK msgId=[0-9A-F]{32} offsetMsgId=[0-9A-F]{32} queue=broker-a:\d+ queueOffset=\d+$/);
+    const pj = await runJson<{ sendStatus: string }>(['produce', '-n', namesrv, '-t', 'CliTrial', '--tags', 'TagB', '-b', 'other']);
+    assert.equal(pj.sendStatus, 'SEND_OK');
+
+    const c = await runCli(['consume', '-n', namesrv, '-t', 'CliTrial', '-g', 'CliTrialGroup', '-s', 'TagA', '-c', '3', '--seconds', '30', '--json'], { timeoutMs: 45_000 });
+    assert.equal(c.code, 0, c.stderr);
+    const msgs = c.stdout.trim().split('\n').map((l) => JSON.parse(l) as { body: string; tags: string; keys: string });
+    assert.deepEqual(msgs.map((m) => m.body).sort(), ['hello 0', 'hello 1', 'hello 2']);
+    for (const m of msgs) {
+      assert.equal(m.tags, 'TagA');
+      assert.equal(m.keys, 'order-1');
+    }
+    // The consumer persisted its offsets on exit: the group has no lag on TagA's queue positions.
+    const progress = await runJson<{ offsets: Array<{ consumerOffset: number }> }>(['admin', 'consumerProgress', '-n', namesrv, '-g', 'CliTrialGroup', '-t', 'CliTrial']);
+    assert.ok(progress.offsets.reduce((a, o) => a + o.consumerOffset, 0) >= 3);
+  });
+
+  test('bench produce and bench consume print their figures', async () => {
+    const p = await runJson<{ msgs: number; msgs_per_s: number; mb_per_s: number; latency_ms: { p50: number; p99: number; p999: number; max: number }; broker_cpu_us_per_msg: number | null }>(
+      ['bench', 'produce', '-n', namesrv, '-t', 'CliBench', '-w', '8', '-s', '256', '-c', '2000'],
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(p.msgs, 2000);
+    assert.ok(p.msgs_per_s > 0 && p.mb_per_s > 0);
+    assert.ok(p.latency_ms.p50 <= p.latency_ms.p99 && p.latency_ms.p99 <= p.latency_ms.max);
+    assert.ok(typeof p.broker_cpu_us_per_msg === 'number' && p.broker_cpu_us_per_msg > 0, `broker CPU per message: ${p.broker_cpu_us_per_msg}`);
+    console.log(`bench produce (256 B, 8 senders, 2000 msgs): ${JSON.stringify(p)}`);
+
+    const text = await runCli(['bench', 'produce', '-n', namesrv, '-t', 'CliBench', '--async', '--window', '64', '--batch', '4', '-s', '256', '-c', '400', '-q']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /throughput\s+[\d,]+ msg\/s\s+[\d.]+ MB\/s/);
+    assert.match(text.stdout, /send RT ms\s+p50 [\d.]+\s+p99 [\d.]+\s+p999 [\d.]+\s+max [\d.]+/);
+
+    // 2000 + 400, plus the one warm-up message each bench produce run sends before the clock starts.
+    const c = await runJson<{ msgs: number; msgs_per_s: number; e2e_latency_ms: { p99: number } }>(
+      ['bench', 'consume', '-n', namesrv, '-t', 'CliBench', '-c', '2402', '--idle', '5000', '--seconds', '40'],
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(c.msgs, 2402);
+    assert.ok(c.msgs_per_s > 0);
+    console.log(`bench consume: ${JSON.stringify(c)}`);
+  });
+
+  test('SIGTERM shuts down cleanly', async () => {
+    const code = await dev.stop();
+    assert.equal(code, 0, dev.output());
+    assert.match(dev.output(), /stopped/);
+  });
+});
+
+test('rmq dev reports a port in use clearly', async () => {
+  const tmp = tempDir('rmq-cli-dev2-');
+  const first = startCli(['dev', '--data', tmp.dir, '--namesrv-port', '0', '--broker-port', '0']);
+  try {
+    const m = await first.waitFor(/name server\s+127\.0\.0\.1:(\d+)[\s\S]*?Ctrl-C/, 20_000);
+    const r = await runCli(['dev', '--data', join(tmp.dir, 'b'), '--namesrv-port', m[1]!, '--broker-port', '0'], { timeoutMs: 20_000 });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /port \d+ is already in use/);
+  } finally {
+    await first.stop();
+    tmp.cleanup();
+  }
+});
+
+test('rmq --help lists the commands; bad usage exits 2', async () => {
+  const h = await runCli(['--help']);
+  assert.equal(h.code, 0);
+  for (const c of ['namesrv', 'broker', 'dev', 'produce', 'consume', 'admin', 'bench']) assert.match(h.stdout, new RegExp(`\\b${c}\\b`));
+  const ah = await runCli(['admin', '--help']);
+  assert.equal(ah.code, 0);
+  for (const c of ['updateTopic', 'deleteTopic', 'topicList', 'topicRoute', 'topicStatus', 'clusterList', 'brokerStatus', 'updateSubGroup', 'deleteSubGroup', 'consumerProgress', 'consumerConnection', 'queryMsgById', 'queryMsgByKey', 'queryMsgByOffset', 'resetOffsetByTime', 'sendMessage', 'consumeMessage']) {
+    assert.match(ah.stdout, new RegExp(`\\b${c}\\b`));
+  }
+  const bad = await runCli(['produce', '--no-such-flag']);
+  assert.equal(bad.code, 2);
+  const noTopic = await runCli(['produce', '-n', '127.0.0.1:1']);
+  assert.equal(noTopic.code, 2);
+  assert.match(noTopic.stderr, /-t is required/);
+});
