@@ -21,7 +21,8 @@ import { checkGroup, checkTopic, MixAll, resolveClientConfig, retryTopic, type C
 import { computePullFromWhere, formatConsumeTimestamp, pullKernel, PullStatus } from './consumer-common.js';
 import { MQClientError } from './errors.js';
 import { Message, type MessageExt } from './message.js';
-import type { MessageQueue } from './message-queue.js';
+import { compareMessageQueue, type MessageQueue } from './message-queue.js';
+import { topicRouteToSubscribeInfo } from './route.js';
 import { MQClientManager, type ConsumerInner, type MQClientInstance } from './mq-client-instance.js';
 import { LocalFileOffsetStore, ReadOffsetType, RemoteBrokerOffsetStore, type OffsetStore } from './offset-store.js';
 import type { ProcessQueue } from './process-queue.js';
@@ -194,6 +195,19 @@ export class DefaultMQPushConsumer implements ConsumerInner {
 
   resume(): void {
     this.paused = false;
+  }
+
+  /** Queues this member currently consumes (after rebalance), of one topic or all, sorted. */
+  ownedMessageQueues(topic?: string): MessageQueue[] {
+    return (this.rebalance?.ownedQueues(topic) ?? []).sort(compareMessageQueue);
+  }
+
+  /** Readable queues of a subscribed topic, from the route cache (fetchSubscribeMessageQueues). */
+  async fetchSubscribeMessageQueues(topic: string): Promise<MessageQueue[]> {
+    const instance = this.instance;
+    if (!instance) throw new MQClientError('SERVICE_STATE', 'The consumer is not started');
+    const route = await instance.api.getTopicRouteInfoFromNameServer(topic, instance.config.mqClientApiTimeout);
+    return topicRouteToSubscribeInfo(topic, route);
   }
 
   /** Effective redelivery limit (-1 means 16). */

@@ -26,6 +26,8 @@ export interface TestCluster {
   stopBroker(i: number): Promise<void>;
   /** Starts a stopped broker again on the same port over the same data. */
   startBroker(i: number): Promise<void>;
+  /** Creates `topic` with `queues` read/write queues on every running broker and waits for its route. */
+  createTopic(topic: string, queues: number): Promise<void>;
   /** Waits until the name server has a route for `topic` with `brokers` brokers. */
   waitRoute(topic: string, brokers?: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -80,6 +82,13 @@ export async function startCluster(o: { brokers?: number; broker?: Record<string
       b.controller = make(i, b.port);
       await b.controller.start();
       b.running = true;
+    },
+    async createTopic(topic, queues) {
+      for (const b of brokers) {
+        if (!b.running) continue;
+        b.controller.topicConfigManager.updateTopicConfig({ topicName: topic, readQueueNums: queues, writeQueueNums: queues, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false });
+      }
+      await cluster.waitRoute(topic, brokers.filter((b) => b.running).length);
     },
     async waitRoute(topic, want = n, timeoutMs = 5000) {
       const end = Date.now() + timeoutMs;
