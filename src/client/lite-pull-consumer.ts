@@ -306,6 +306,8 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
     a.pullOffset = offset;
     a.consumeOffset = offset;
     a.pq.clear();
+    // Restart the pull loop now rather than after the in-flight long poll returns.
+    this.later(a, 0);
     for (let i = this.cache.length - 1; i >= 0; i--) {
       if (this.cache[i]!.a === a) {
         this.cachedMsgCount -= this.cache[i]!.msgs.length;
@@ -442,10 +444,11 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
     return this.offsetStore!;
   }
 
-  private later(a: Assigned, ms: number): void {
-    if (this.state !== 'RUNNING' || a.pq.dropped) return;
-    if (ms <= 0) setImmediate(() => void this.pullTask(a));
-    else this.instance?.later(ms, () => void this.pullTask(a));
+  /** Schedules the queue's pull loop; a run belonging to an older generation (before a seek) exits. */
+  private later(a: Assigned, ms: number, generation = a.generation): void {
+    if (this.state !== 'RUNNING' || a.pq.dropped || generation !== a.generation) return;
+    if (ms <= 0) setImmediate(() => void this.pullTask(a, generation));
+    else this.instance?.later(ms, () => void this.pullTask(a, generation));
   }
 
   private wakePollers(): void {
@@ -454,19 +457,19 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
     for (const f of w) f();
   }
 
-  private async pullTask(a: Assigned): Promise<void> {
-    if (this.state !== 'RUNNING' || a.pq.dropped) return;
-    if (a.paused) return this.later(a, PULL_DELAY_WHEN_PAUSE_MS);
-    if (this.cachedMsgCount > this.pullThresholdForAll) return this.later(a, PULL_DELAY_WHEN_FLOW_CONTROL_MS);
-    if (a.pq.msgCount > this.pullThresholdForQueue || a.pq.msgSize / 1048576 > this.pullThresholdSizeForQueue) return this.later(a, PULL_DELAY_WHEN_FLOW_CONTROL_MS);
-    if (a.pq.maxSpan() > this.consumeMaxSpan) return this.later(a, PULL_DELAY_WHEN_FLOW_CONTROL_MS);
+  private async pullTask(a: Assigned, generation = a.generation): Promise<void> {
+    if (this.state !== 'RUNNING' || a.pq.dropped || generation !== a.generation) return;
+    if (a.paused) return this.later(a, PULL_DELAY_WHEN_PAUSE_MS, generation);
+    if (this.cachedMsgCount > this.pullThresholdForAll) return this.later(a, PULL_DELAY_WHEN_FLOW_CONTROL_MS, generation);
+    if (a.pq.msgCount > this.pullThresholdForQueue || a.pq.msgSize / 1048576 > this.pullThresholdSizeForQueue) return this.later(a, PULL_DELAY_WHEN_FLOW_CONTROL_MS, generation);
+    if (a.pq.maxSpan() > this.consumeMaxSpan) return this.later(a, PULL_DELAY_WHEN_FLOW_CONTROL_MS, generation);
     const instance = this.instance!;
-    const generation = a.generation;
     try {
       if (a.pullOffset < 0) {
         const off = await computePullFromWhere(instance, this.offsets, a.mq, this.consumeFromWhere, this.consumeTimestamp);
         if (off < 0) throw new MQClientError('OFFSET', `cannot determine the start offset of ${a.mq.toString()}`, { retriable: true });
-        if (generation === a.generation && a.pullOffset < 0) a.pullOffset = off;
+        if (generation !== a.generation) return;
+        if (a.pullOffset < 0) a.pullOffset = off;
         if (a.consumeOffset < 0) a.consumeOffset = off;
       }
       const sub = this.rebalance?.subscriptionInner.get(a.mq.topic) ?? buildSubscriptionData(a.mq.topic, '*');
@@ -481,7 +484,8 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
         suspendTimeoutMillis: this.brokerSuspendMaxTimeMillis,
         timeoutMillis: this.consumerTimeoutMillisWhenSuspend,
       });
-      if (this.state !== 'RUNNING' || a.pq.dropped || generation !== a.generation) return this.later(a, 0);
+      // A seek while this pull was held started a new loop; this one ends here.
+      if (this.state !== 'RUNNING' || a.pq.dropped || generation !== a.generation) return;
       if (result.pullStatus === PullStatus.FOUND && result.msgFoundList.length > 0) {
         a.pq.putMessage(result.msgFoundList);
         this.cache.push({ msgs: result.msgFoundList, a, generation });
@@ -491,10 +495,10 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
         log.warn({ mq: a.mq.key, offset: a.pullOffset, next: result.nextBeginOffset }, 'pull offset illegal, moving to the broker suggested offset');
       }
       a.pullOffset = result.nextBeginOffset;
-      return this.later(a, this.pullDelayTimeMills);
+      return this.later(a, this.pullDelayTimeMills, generation);
     } catch (e) {
       if (this.state === 'RUNNING' && !a.pq.dropped) log.warn({ err: e, mq: a.mq.key }, 'lite pull failed');
-      return this.later(a, PULL_DELAY_WHEN_EXCEPTION_MS);
+      return this.later(a, PULL_DELAY_WHEN_EXCEPTION_MS, generation);
     }
   }
 }
