@@ -7,7 +7,7 @@
  *   rmq dev [--data ./data]                        both in one process, for development
  *   rmq produce / consume                          quick trials through the client SDK
  *   rmq admin <command>                            mqadmin's commands
- *   rmq bench produce|consume                      RocketMQ-style benchmarks
+ *   rmq bench produce|consume|latency              RocketMQ-style benchmarks
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -172,6 +172,23 @@ export function buildProgram(): Command {
       oneShot(async (opts) => {
         const { runBenchConsume } = await import('./bench/consume.js');
         return runBenchConsume(opts);
+      }),
+    );
+  bench
+    .command('latency')
+    .description('End-to-end latency at a steady rate: producer and consumer in this process, fresh topic')
+    .option('-n, --namesrvAddr <addr>', 'name server address list (default: $NAMESRV_ADDR)')
+    .option('-t, --topic <topic>', 'topic (default: a new one per run)')
+    .option('--rate <n>', 'messages per second', '10000')
+    .option('--seconds <n>', 'duration', '10')
+    .option('-s, --size <bytes>', 'body size', '1024')
+    .option('--warmup <s>', 'first seconds not counted', '1')
+    .option('-q, --quiet', 'no progress lines')
+    .option('--json', 'print the final figures as one JSON line')
+    .action(
+      oneShot(async (opts) => {
+        const { runBenchLatency } = await import('./bench/latency.js');
+        return runBenchLatency(opts);
       }),
     );
   return program;

@@ -86,6 +86,21 @@ describe('rmq dev', () => {
     console.log(`bench consume: ${JSON.stringify(c)}`);
   });
 
+  test('bench consume --mode pull and bench latency', async () => {
+    const pull = await runJson<{ msgs: number; consumer: string }>(['bench', 'consume', '-n', namesrv, '-t', 'CliBench', '--mode', 'pull', '-c', '2402', '--idle', '5000', '--seconds', '40'], { timeoutMs: 60_000 });
+    assert.equal(pull.consumer, 'pull');
+    assert.equal(pull.msgs, 2402);
+    const lat = await runJson<{ sent: number; received: number; errors: number; e2e_latency_ms: { p50: number; p99: number } }>(
+      ['bench', 'latency', '-n', namesrv, '--rate', '1000', '--seconds', '2', '-s', '128'],
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(lat.sent, 2000);
+    assert.equal(lat.received, 2000);
+    assert.equal(lat.errors, 0);
+    assert.ok(lat.e2e_latency_ms.p50 > 0 && lat.e2e_latency_ms.p50 <= lat.e2e_latency_ms.p99);
+    console.log(`bench latency (1000 msg/s, 128 B, 2 s): ${JSON.stringify(lat)}`);
+  });
+
   test('SIGTERM shuts down cleanly', async () => {
     const code = await dev.stop();
     assert.equal(code, 0, dev.output());

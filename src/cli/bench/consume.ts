@@ -8,6 +8,7 @@
 import { AdminClient, resolveNamesrvAddr } from '../../admin/admin-client.js';
 import { parseIntArg, UsageError } from '../../admin/args.js';
 import type { MessageExt } from '../../client/message.js';
+import { DefaultLitePullConsumer } from '../../client/lite-pull-consumer.js';
 import { DefaultMQPushConsumer } from '../../client/push-consumer.js';
 import { toJsonLine } from '../format.js';
 import { reportError } from '../util.js';
@@ -58,7 +59,7 @@ export async function runBenchConsume(opts: BenchConsumeOptions): Promise<number
     const mode = opts.mode ?? 'push';
     const from = opts.from ?? 'first';
     if (from !== 'first' && from !== 'last') throw new UsageError('--from must be first or last');
-    if (mode !== 'push') throw new UsageError(`--mode ${mode} is not available; use push`);
+    if (mode !== 'push' && mode !== 'pull') throw new UsageError(`--mode must be push or pull, got ${mode}`);
 
     admin = new AdminClient({ namesrvAddr });
     const { targets } = await admin.topicMasters(topic);
@@ -86,24 +87,49 @@ export async function runBenchConsume(opts: BenchConsumeOptions): Promise<number
 
     const before = await sampleBrokers(admin, brokerAddrs);
     const t0 = nowMs();
-    const consumer = new DefaultMQPushConsumer({
-      consumerGroup: group,
-      namesrvAddr,
-      instanceName: `bench-consume-${process.pid}`,
-      consumeFromWhere: from === 'first' ? 'CONSUME_FROM_FIRST_OFFSET' : 'CONSUME_FROM_LAST_OFFSET',
-      consumeMessageBatchMaxSize: batch,
-      pullBatchSize: 32,
-      consumeThreadMax: 64,
-      consumeThreadMin: 1,
-      pullThresholdForQueue: 10_000,
-    });
-    consumer.subscribe(topic, '*');
-    consumer.registerMessageListener(async (msgs) => {
-      onMessages(msgs);
-      return 'CONSUME_SUCCESS' as const;
-    });
-    await consumer.start();
-    stop = () => consumer.shutdown();
+    let finished = false;
+    if (mode === 'pull') {
+      const lite = new DefaultLitePullConsumer({
+        consumerGroup: group,
+        namesrvAddr,
+        instanceName: `bench-consume-${process.pid}`,
+        consumeFromWhere: from === 'first' ? 'CONSUME_FROM_FIRST_OFFSET' : 'CONSUME_FROM_LAST_OFFSET',
+        pullBatchSize: batch,
+        pullThresholdForAll: 50_000,
+      });
+      lite.subscribe(topic, '*');
+      await lite.start();
+      const polling = (async () => {
+        while (!finished) {
+          const msgs = await lite.poll(200);
+          if (msgs.length > 0) onMessages(msgs);
+        }
+      })();
+      stop = async () => {
+        finished = true;
+        await polling.catch(() => undefined);
+        await lite.shutdown();
+      };
+    } else {
+      const consumer = new DefaultMQPushConsumer({
+        consumerGroup: group,
+        namesrvAddr,
+        instanceName: `bench-consume-${process.pid}`,
+        consumeFromWhere: from === 'first' ? 'CONSUME_FROM_FIRST_OFFSET' : 'CONSUME_FROM_LAST_OFFSET',
+        consumeMessageBatchMaxSize: batch,
+        pullBatchSize: 32,
+        consumeThreadMax: 64,
+        consumeThreadMin: 1,
+        pullThresholdForQueue: 10_000,
+      });
+      consumer.subscribe(topic, '*');
+      consumer.registerMessageListener(async (msgs) => {
+        onMessages(msgs);
+        return 'CONSUME_SUCCESS' as const;
+      });
+      await consumer.start();
+      stop = () => consumer.shutdown();
+    }
 
     const stopProgress = startProgress('received', () => ({ n, errors: 0, window: windowHist }), opts.quiet === true || json);
     await new Promise<void>((resolve) => {
