@@ -269,7 +269,9 @@ export class DefaultMQProducer implements ProducerInner {
   }
 
   private async sendDefaultImpl(msg: Message, batch: BatchBody | undefined, mode: CommunicationMode, timeout: number, begin: number): Promise<SendResult | undefined> {
-    const info = await this.tryToFindTopicPublishInfo(msg.topic);
+    // Cached route: no await on the hot path.
+    let info = this.topicPublishInfoTable.get(msg.topic);
+    if (!info || !info.ok()) info = await this.tryToFindTopicPublishInfo(msg.topic);
     if (!info.ok()) throw this.noRouteError(msg.topic);
     const timesTotal = mode === 'SYNC' ? 1 + this.retryTimesWhenSendFailed : mode === 'ASYNC' ? 1 + this.retryTimesWhenSendAsyncFailed : 1;
     let lastBrokerName: string | undefined;
@@ -408,7 +410,8 @@ export class DefaultMQProducer implements ProducerInner {
       delete props[PROPERTY.MAX_RECONSUME_TIMES];
     }
     const properties = encodeProperties(props);
-    if (Buffer.byteLength(properties) > MAX_PROPERTIES_BYTES) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: count bytes only when it could matter.
+    if (properties.length * 3 > MAX_PROPERTIES_BYTES && Buffer.byteLength(properties) > MAX_PROPERTIES_BYTES) {
       throw new MQClientError('MESSAGE_ILLEGAL', `the message properties are longer than ${MAX_PROPERTIES_BYTES} bytes`);
     }
     const res = await instance.api.sendMessage(
