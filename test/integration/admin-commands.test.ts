@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDev, type DevServers } from '../../src/cli/servers.js';
+import { DefaultMQPushConsumer } from '../../src/client/push-consumer.js';
 import { tempDir } from '../support/paths.js';
 import { runCli, runJson } from './cli-support.js';
 
@@ -136,6 +137,50 @@ describe('rmq admin', () => {
     const del = await runCli(['admin', 'deleteSubGroup', ...n, '-c', 'DefaultCluster', '-g', group]);
     assert.equal(del.code, 0, del.stderr);
     assert.match(del.stdout, new RegExp(`delete subscription group \\[${group}\\] from broker`));
+  });
+
+  test('with a consumer online: consumerConnection, consumerProgress, resetOffsetByTime redelivers', async () => {
+    const group = 'AdminCliOnlineGroup';
+    const bodies: string[] = [];
+    const consumer = new DefaultMQPushConsumer({ consumerGroup: group, namesrvAddr: dev.namesrvAddr, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', instanceName: 'admin-cli-test' });
+    consumer.subscribe(topic, '*');
+    consumer.registerMessageListener((msgs) => {
+      for (const m of msgs) bodies.push(m.body.toString());
+      return 'CONSUME_SUCCESS' as const;
+    });
+    await consumer.start();
+    try {
+      const waitFor = async (what: string, cond: () => boolean): Promise<void> => {
+        for (let i = 0; i < 300 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(cond(), `timed out waiting for ${what} (bodies: ${JSON.stringify(bodies)})`);
+      };
+      await waitFor('the two messages', () => bodies.length >= 2);
+
+      const conn = await runJson<{ connectionSet: Array<{ clientId: string; language: string }>; subscriptionTable: Record<string, { subString: string }>; messageModel: string }>(
+        ['admin', 'consumerConnection', ...n, '-g', group],
+      );
+      assert.equal(conn.connectionSet.length, 1);
+      assert.equal(conn.subscriptionTable[topic]!.subString, '*');
+      assert.equal(conn.messageModel, 'CLUSTERING');
+      const connText = await runCli(['admin', 'consumerConnection', ...n, '-g', group]);
+      assert.match(connText.stdout, /#ClientId\s+#ClientAddr\s+#Language\s+#Version/);
+      assert.match(connText.stdout, /Below is subscription:/);
+
+      await consumer.persistConsumerOffset();
+      const progress = await runJson<{ diffTotal: number }>(['admin', 'consumerProgress', ...n, '-g', group, '-t', topic]);
+      assert.equal(progress.diffTotal, 0);
+      const all = await runJson<{ groups: Array<{ group: string; count: number }> }>(['admin', 'consumerProgress', ...n]);
+      assert.equal(all.groups.find((g) => g.group === group)?.count, 1);
+
+      // The broker moves the offsets back and tells the online client, which consumes again.
+      const reset = await runJson<{ clientsNotified: boolean; offsets: Array<{ offset: number }> }>(['admin', 'resetOffsetByTime', ...n, '-g', group, '-t', topic, '-s', '1000']);
+      assert.equal(reset.clientsNotified, true);
+      assert.ok(reset.offsets.every((o) => o.offset === 0));
+      await waitFor('redelivery after the reset', () => bodies.length >= 4);
+      assert.deepEqual(bodies.slice(2).sort(), ['hello admin', 'second']);
+    } finally {
+      await consumer.shutdown();
+    }
   });
 
   test('failures: unknown topic, bad flags, no name server', async () => {
