@@ -146,7 +146,7 @@ export class AdminClient {
       .filter((s) => s !== '');
     if (this.namesrvAddrs.length === 0) throw new RmqError('NO_NAMESRV', 'empty name server address list');
     for (const a of this.namesrvAddrs) {
-      if (!/^[^\s:]+:\d{1,5}$/.test(a)) throw new RmqError('BAD_ADDRESS', `bad name server address "${a}" (expected host:port)`);
+      if (!/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(a)) throw new RmqError('BAD_ADDRESS', `bad name server address "${a}" (expected host:port)`);
     }
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.remoting = new RemotingClient({ connectTimeoutMs: this.timeoutMs });
