@@ -52,6 +52,7 @@ export function setDefaultTransportFactory(f: TransportFactory): void {
   defaultTransportFactory = f;
 }
 
+const MISSING_ROUTE_RETRY_MS = 1000;
 const REBALANCE_INTERVAL_MS = Number(process.env['rocketmq.client.rebalance.waitInterval'] ?? 20000);
 
 export class MQClientInstance {
@@ -101,6 +102,15 @@ export class MQClientInstance {
     });
     this.every(10000, this.config.persistConsumerOffsetInterval, () => this.persistAllConsumerOffset());
     this.every(REBALANCE_INTERVAL_MS, REBALANCE_INTERVAL_MS, () => this.doRebalance());
+    // Subscribed topics with no route yet (not created, or a retry topic the broker is creating)
+    // are looked up every second, so consumers started first see the topic's first messages quickly.
+    this.every(1000, MISSING_ROUTE_RETRY_MS, () => this.updateMissingSubscribedRoutes());
+  }
+
+  private async updateMissingSubscribedRoutes(): Promise<void> {
+    const topics = new Set<string>();
+    for (const c of this.consumers.values()) for (const s of c.subscriptions()) if (c.isSubscribeTopicNeedUpdate(s.topic)) topics.add(s.topic);
+    await Promise.all([...topics].map((t) => this.updateTopicRouteInfoFromNameServer(t).catch(() => false)));
   }
 
   /** Runs `task` after `firstMs`, then `periodMs` after each run completes (never overlapping). */
@@ -240,12 +250,20 @@ export class MQClientInstance {
     let changed = routeChanged(old, route);
     if (!changed) changed = this.isNeedUpdateTopicRouteInfo(topic);
     if (!changed) return false;
-    for (const bd of route.brokerDatas) this.brokerAddrTable.set(bd.brokerName, { ...bd.brokerAddrs });
+    let newBroker = false;
+    for (const bd of route.brokerDatas) {
+      const known = this.brokerAddrTable.get(bd.brokerName);
+      if (!known || Object.entries(bd.brokerAddrs).some(([id, a]) => known[id] !== a)) newBroker = true;
+      this.brokerAddrTable.set(bd.brokerName, { ...bd.brokerAddrs });
+    }
     const publishInfo = topicRouteToPublishInfo(topic, route);
     for (const p of this.producers.values()) p.updateTopicPublishInfo(topic, publishInfo);
     const subscribeInfo = topicRouteToSubscribeInfo(topic, route);
     for (const c of this.consumers.values()) c.updateTopicSubscribeInfo(topic, subscribeInfo);
     this.topicRouteTable.set(topic, route);
+    // A broker we have not heart-beaten yet: register with it now, so its consumer list includes us
+    // before we rebalance and pull (otherwise this waits for the next 30 s heartbeat).
+    if (newBroker && this.consumers.size > 0) void this.sendHeartbeatToAllBrokerWithLock().then(() => this.rebalanceImmediately());
     return true;
   }
 
