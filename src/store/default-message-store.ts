@@ -18,7 +18,6 @@ import { javaStringHashCode } from '../common/java-hash.js';
 import { MAGIC, PROPERTY, SYS_FLAG } from '../message/message-const.js';
 import { encodeRecordInto, recordSize, MAX_PROPERTIES_BYTES, MAX_TOPIC_BYTES_V1, type RecordFields } from '../message/message-record.js';
 import { getEncodedProperty } from '../message/properties.js';
-import { createOffsetMessageId } from '../message/message-id.js';
 import { readInt64BE } from '../message/int64.js';
 import { NodeFileIO, type FileIO } from './file-io.js';
 import { CommitLog, storeTimestampPos, type RecordView } from './commit-log.js';
@@ -520,6 +519,21 @@ export class DefaultMessageStore implements MessageStore {
     return this.append(msgs);
   }
 
+  private readonly topicBytesScratch: number[] = [];
+  private readonly propBytesScratch: number[] = [];
+  private readonly sizesScratch: number[] = [];
+  private lastHost: Buffer | null = null;
+  private lastHostHex = '';
+  /** Offset message id (createOffsetMessageId's format) with the host's hex cached: one per append, so kept cheap. */
+  private offsetMsgId(storeHost: Buffer, phys: number): string {
+    if (storeHost !== this.lastHost) {
+      if (!this.lastHost || !storeHost.equals(this.lastHost)) this.lastHostHex = storeHost.toString('hex').toUpperCase();
+      this.lastHost = storeHost;
+    }
+    const hex = phys.toString(16).toUpperCase();
+    return this.lastHostHex + (hex.length < 16 ? '0000000000000000'.slice(hex.length) + hex : hex);
+  }
+
   private refused(r: PutMessageResult): Promise<PutMessageResult> {
     this.stats.putMessageFailedTimes++;
     return Promise.resolve(r);
@@ -529,9 +543,10 @@ export class DefaultMessageStore implements MessageStore {
     const cl = this.commitLog;
     const n = msgs.length;
     // sizes first, so a batch is refused as a whole before anything is reserved
-    const topicBytes: number[] = new Array(n);
-    const propBytes: number[] = new Array(n);
-    const sizes: number[] = new Array(n);
+    // reused scratch arrays: append is synchronous, so no allocation per call
+    const topicBytes = this.topicBytesScratch;
+    const propBytes = this.propBytesScratch;
+    const sizes = this.sizesScratch;
     let total = 0;
     for (let i = 0; i < n; i++) {
       const m = msgs[i]!;
@@ -581,7 +596,7 @@ export class DefaultMessageStore implements MessageStore {
         firstPhys = r.phys;
         firstQueueOffset = queueOffset;
       }
-      const id = createOffsetMessageId(m.storeHost, r.phys);
+      const id = this.offsetMsgId(m.storeHost, r.phys);
       msgId = i === 0 ? id : `${msgId},${id}`;
       end = r.phys + sizes[i]!;
       if (waitFlush && s.properties && getEncodedProperty(s.properties, PROPERTY.WAIT) === 'false') waitFlush = false;
