@@ -22,13 +22,16 @@ export class Histogram {
 
   private static indexOf(v: number): number {
     if (v < SUB_COUNT) return v;
-    // floor(log2 v): exact through clz32 below 2^31, corrected float log2 above
-    let e = v < 2 ** 31 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v));
+    if (v < 2 ** 31) {
+      // integer fast path: floor(log2 v) from clz32, the sub-bucket from a shift
+      const shift = 31 - Math.clz32(v) - SUB_BITS;
+      return SUB_COUNT * (shift + 1) + ((v >>> shift) - SUB_COUNT);
+    }
+    let e = Math.floor(Math.log2(v));
     if (2 ** e > v) e--;
     else if (2 ** (e + 1) <= v) e++;
     const shift = e - SUB_BITS;
-    const sub = Math.floor(v / 2 ** shift) - SUB_COUNT; // 0..255
-    return SUB_COUNT * (shift + 1) + sub;
+    return SUB_COUNT * (shift + 1) + (Math.floor(v / 2 ** shift) - SUB_COUNT);
   }
 
   /** The smallest value that maps to bucket `i` (what percentiles report). */
