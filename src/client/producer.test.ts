@@ -216,3 +216,23 @@ test('invalid messages are rejected locally', async () => {
     await producer.shutdown();
   }
 });
+
+test('a stored-but-not-OK status is returned, or retried on another broker with retryAnotherBrokerWhenNotStoreOK', async () => {
+  const { a, b, producer } = setup();
+  await producer.start();
+  try {
+    a.flushTimeouts = 1;
+    b.flushTimeouts = 1;
+    const r = await producer.send(new Message('T', 'x'));
+    assert.equal(r.sendStatus, 'FLUSH_DISK_TIMEOUT');
+    producer.retryAnotherBrokerWhenNotStoreOK = true;
+    a.flushTimeouts = 1;
+    b.flushTimeouts = 1;
+    const before = a.sendCount + b.sendCount;
+    const r2 = await producer.send(new Message('T', 'y'));
+    assert.equal(r2.sendStatus, 'SEND_OK');
+    assert.equal(a.sendCount + b.sendCount - before, 3);
+  } finally {
+    await producer.shutdown();
+  }
+});

@@ -7,6 +7,11 @@ import { DefaultMQProducer } from './producer.js';
 import { DefaultMQPushConsumer, type MessageListenerConcurrently } from './push-consumer.js';
 import { Message, type MessageExt } from './message.js';
 import { AllocateMessageQueueAveragelyByCircle } from './allocate.js';
+import { createRequest } from '../protocol/remoting-command.js';
+import { RequestCode } from '../protocol/request-code.js';
+import { parseFastjson, toFastjson } from '../protocol/body/fastjson.js';
+import { MessageQueue } from './message-queue.js';
+import type { FakeTransport } from './testing/fake-cluster.js';
 
 async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;
@@ -204,6 +209,41 @@ test('flow control: a slow listener never has more than pullThresholdForQueue me
     await c.start();
     await waitFor(() => consumed === 100, 10000, 'all consumed');
     assert.ok(maxCached <= 10 + 5, `max cached ${maxCached}`);
+  } finally {
+    await c.shutdown();
+    await producer.shutdown();
+  }
+});
+
+test('broker -> client: GET_CONSUMER_RUNNING_INFO and RESET_CONSUMER_CLIENT_OFFSET', async () => {
+  const cluster = new FakeCluster();
+  cluster.addBroker('broker-a', 10911);
+  cluster.createTopic('T', 2);
+  const producer = new DefaultMQProducer({ producerGroup: 'PG', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport() });
+  await producer.start();
+  const got: string[] = [];
+  const transport = cluster.transport();
+  const c = new DefaultMQPushConsumer({ consumerGroup: 'CGR', namesrvAddr: FAKE_NAMESRV, transport, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+  c.subscribe('T', '*');
+  c.registerMessageListener((msgs) => {
+    for (const m of msgs) got.push(m.body.toString());
+  });
+  try {
+    await c.start();
+    const mq = new MessageQueue('T', 'broker-a', 0);
+    for (let i = 0; i < 5; i++) await producer.send(new Message('T', `x${i}`), mq);
+    await waitFor(() => got.length === 5, 5000, 'first pass');
+    const clientId = c.ownedMessageQueues().length > 0 ? transport.clientId : '';
+    const info = await (transport as FakeTransport).deliver(createRequest(RequestCode.GET_CONSUMER_RUNNING_INFO, { consumerGroup: 'CGR', clientId }));
+    assert.equal(info!.code, 0);
+    const body = parseFastjson(info!.body!) as { properties: Record<string, string>; subscriptionSet: Array<{ topic: string }> };
+    assert.equal(body.properties.PROP_CONSUME_TYPE, 'CONSUME_PASSIVELY');
+    assert.ok(body.subscriptionSet.some((s) => s.topic === 'T'));
+    // Rewind queue 0 to offset 2: messages x2..x4 are consumed again.
+    const reset = createRequest(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, { topic: 'T', group: 'CGR', timestamp: '0', isForce: 'true' }, Buffer.from(toFastjson({ offsetTable: new Map([[mq.toJSON(), 2]]) })));
+    await (transport as FakeTransport).deliver(reset);
+    await waitFor(() => got.length === 8, 5000, 'replay after reset');
+    assert.deepEqual(got.slice(5).sort(), ['x2', 'x3', 'x4']);
   } finally {
     await c.shutdown();
     await producer.shutdown();

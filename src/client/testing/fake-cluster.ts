@@ -45,6 +45,8 @@ export class FakeBroker {
   readonly topics = new Map<string, number>();
   /** Codes to answer the next SEND requests with (fault injection). */
   failSends: number[] = [];
+  /** Answer the next N sends "stored, but flush timed out" (FLUSH_DISK_TIMEOUT). */
+  flushTimeouts = 0;
   /** Drop (never answer) the next N sends, to simulate timeouts. */
   hangSends = 0;
   sendCount = 0;
@@ -155,7 +157,8 @@ export class FakeBroker {
           return createResponse(req, ResponseCode.SUCCESS, undefined, { msgId: ids.join(','), queueId: String(queueId), queueOffset: String(first), MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' });
         }
         const r = this.put(topic, queueId, req.body ?? Buffer.alloc(0), props, h.flag, h.sysFlag, h.bornTimestamp, reconsume);
-        return createResponse(req, ResponseCode.SUCCESS, undefined, { msgId: r.offsetMsgId, queueId: String(queueId), queueOffset: String(r.queueOffset), MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' });
+        const code = this.flushTimeouts > 0 ? (this.flushTimeouts--, ResponseCode.FLUSH_DISK_TIMEOUT) : ResponseCode.SUCCESS;
+        return createResponse(req, code, undefined, { msgId: r.offsetMsgId, queueId: String(queueId), queueOffset: String(r.queueOffset), MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' });
       }
       case RequestCode.PULL_MESSAGE: {
         const h = PullMessageRequestHeader.decode(req.extFields);
@@ -346,11 +349,11 @@ export class FakeTransport implements ClientTransport {
     this.handlers.set(code, handler);
   }
 
-  /** A server -> client request. */
-  async deliver(cmd: RemotingCommand): Promise<void> {
-    if (this.closed) return;
+  /** A server -> client request; resolves with the client's answer (null for oneway / no handler). */
+  async deliver(cmd: RemotingCommand): Promise<RemotingCommand | null> {
+    if (this.closed) return null;
     const h = this.handlers.get(cmd.code);
-    if (h) await h(cmd, {} as RemotingConnection);
+    return h ? await h(cmd, {} as RemotingConnection) : null;
   }
 
   shutdown(): void {
