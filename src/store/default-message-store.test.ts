@@ -201,7 +201,7 @@ test('listener is called after the entry is visible; time lookup', async () => {
   try {
     const seen: Array<[string, number, number]> = [];
     s.setMessageArrivingListener((topic, queueId, logicOffset) => {
-      assert.equal(s.getMaxOffsetInQueue(topic, queueId), logicOffset);
+      assert.equal(s.getMaxOffsetInQueue(topic, queueId), logicOffset + 1);
       seen.push([topic, queueId, logicOffset]);
     });
     for (let i = 0; i < 10; i++) {
@@ -219,5 +219,50 @@ test('listener is called after the entry is visible; time lookup', async () => {
   } finally {
     await s.shutdown();
     cleanup();
+  }
+});
+
+test('replication: raw commit-log bytes copied in arbitrary chunks rebuild the same queues on a slave', async () => {
+  const master = new DefaultMessageStore(testConfig('/master', { mappedFileSizeCommitLog: 4096 }), { fileIO: new FaultFileIO() });
+  const slave = new DefaultMessageStore(testConfig('/slave', { mappedFileSizeCommitLog: 4096, brokerRole: 'SLAVE' }), { fileIO: new FaultFileIO() });
+  await master.start();
+  await slave.start();
+  try {
+    const refused = await slave.putMessage(makeMessage('Rep', 0, 'direct'));
+    assert.equal(refused.status, 'SERVICE_NOT_AVAILABLE');
+    await Promise.all(Array.from({ length: 90 }, (_, i) => master.putMessage(makeMessage('Rep', i % 3, `r${i}`.repeat(i % 20 + 1), { KEYS: `rk${i}` }))));
+    let chunk = 1;
+    while (slave.getMaxPhyOffset() < master.getMaxPhyOffset()) {
+      const data = master.getCommitLogData(slave.getMaxPhyOffset(), (chunk = (chunk * 7 + 3) % 700) + 1);
+      assert.ok(data);
+      assert.equal(await slave.appendToCommitLog(slave.getMaxPhyOffset(), data), true);
+    }
+    assert.equal(await slave.appendToCommitLog(12345, Buffer.alloc(10)), false, 'wrong start offset refused');
+    for (let q = 0; q < 3; q++) {
+      assert.equal(slave.getMaxOffsetInQueue('Rep', q), master.getMaxOffsetInQueue('Rep', q));
+      assert.deepEqual(slave.getMessage('G', 'Rep', q, 0, 32, 1 << 20).messages, master.getMessage('G', 'Rep', q, 0, 32, 1 << 20).messages);
+    }
+    assert.equal(slave.queryMessage('Rep', 'rk77', 4, 0, Number.MAX_SAFE_INTEGER).messages.length, 1);
+  } finally {
+    await master.shutdown();
+    await slave.shutdown();
+  }
+});
+
+test('deleteTopics drops the consume queues and their files', async () => {
+  const io = new FaultFileIO();
+  const s = new DefaultMessageStore(testConfig('/del'), { fileIO: io });
+  await s.start();
+  try {
+    await s.putMessage(makeMessage('Gone', 0, 'a'));
+    await s.putMessage(makeMessage('Kept', 0, 'b'));
+    s.deleteTopics(['Gone']);
+    assert.equal(s.getMaxOffsetInQueue('Gone', 0), 0);
+    assert.equal(io.readdir('/del/consumequeue').includes('Gone'), false);
+    assert.deepEqual(s.listQueues().map((q) => q.topic), ['Kept']);
+    const r = await s.putMessage(makeMessage('Gone', 0, 'again'));
+    assert.equal(r.appendResult!.logicsOffset, 0);
+  } finally {
+    await s.shutdown();
   }
 });

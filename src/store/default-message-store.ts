@@ -639,7 +639,8 @@ export class DefaultMessageStore implements MessageStore {
         const r = recs[k]!;
         if (!r.cq) continue;
         try {
-          listener(r.topic, r.cq.queueId, r.queueOffset + 1, r.tagsCode, r.storeTimestamp, r.properties);
+          // logicOffset = the queue offset of the entry just made visible (what the broker's hold service compares)
+          listener(r.topic, r.cq.queueId, r.queueOffset, r.tagsCode, r.storeTimestamp, r.properties);
         } catch (e) {
           this.log.error({ err: e }, 'message arriving listener threw');
         }
@@ -1025,7 +1026,7 @@ export class DefaultMessageStore implements MessageStore {
       return false;
     }
     // dispatch the complete records received so far
-    const { end } = cl.scan(this.rawDispatchPos, false, (r) => {
+    const { end } = cl.scan(this.rawDispatchPos, true, (r) => {
       if (r.phys + r.size > cl.committed) return;
       this.dispatchRecovered(r, cl.committed);
     }, () => this.commitDispatch());
