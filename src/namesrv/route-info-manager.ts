@@ -118,7 +118,12 @@ export class RouteInfoManager {
     registerFirst ||= oldAddr === undefined;
 
     if (a.topicConfigWrapper !== null && a.brokerId === MASTER_ID) {
-      if (registerFirst || this.isBrokerTopicConfigChanged(a.brokerAddr, a.topicConfigWrapper.dataVersion)) {
+      const changed = this.isBrokerTopicConfigChanged(a.brokerAddr, a.topicConfigWrapper.dataVersion);
+      this.log.debug(
+        { brokerAddr: a.brokerAddr, dataVersion: a.topicConfigWrapper.dataVersion, topics: Object.keys(a.topicConfigWrapper.topicConfigTable).length, changed, registerFirst },
+        'register broker',
+      );
+      if (registerFirst || changed) {
         for (const tc of Object.values(a.topicConfigWrapper.topicConfigTable)) this.createAndUpdateQueueData(a.brokerName, tc);
       }
     }

@@ -255,7 +255,9 @@ export class Connection extends EventEmitter implements RemotingConnection {
         this.destroy(e);
         return;
       }
-      throw e;
+      // Not expected: a bug on our side. Losing this connection beats losing the process.
+      this.log.error({ err: (e as Error)?.stack ?? String(e) }, 'unexpected error while reading a frame, closing the connection');
+      this.destroy(e as Error);
     }
   }
 

@@ -70,7 +70,7 @@ export class RemotingClient {
       return Promise.reject(e);
     }
     return new Promise<Connection>((resolve, reject) => {
-      const socket = connect({ host, port, noDelay: true });
+      const socket = connect({ host, port, noDelay: true, keepAlive: true });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new RmqError('CONNECT_FAILED', `connect to ${addr} timed out after ${timeoutMs} ms`, { retriable: true }));

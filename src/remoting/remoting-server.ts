@@ -15,6 +15,8 @@ import { Connection, Processors } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-codec.js';
 import type { RemotingServerOptions, RequestHandler } from './types.js';
 
+const SOCKET_HIGH_WATER_MARK_BYTES = 1024 * 1024;
+
 export interface RemotingServerEvents {
   connection: [conn: Connection];
   disconnect: [conn: Connection];
@@ -55,7 +57,8 @@ export class RemotingServer extends EventEmitter {
   listen(): Promise<{ host: string; port: number }> {
     if (this.server !== null) return Promise.reject(new RmqError('ALREADY_LISTENING', 'server already listening'));
     const host = this.options.host ?? '0.0.0.0';
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // A 1 MiB write high-water mark: a burst of responses (e.g. pull bodies) rarely pauses reading.
+    const server = createServer({ noDelay: true, keepAlive: true, highWaterMark: SOCKET_HIGH_WATER_MARK_BYTES }, (socket) => this.accept(socket));
     this.server = server;
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => {
