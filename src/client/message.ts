@@ -4,6 +4,7 @@
  */
 import { PROPERTY } from '../message/message-const.js';
 import type { MessageQueue } from './message-queue.js';
+import { formatSocketAddress, type SocketAddress } from '../message/socket-address.js';
 
 /** Options accepted by the Message constructor; every field maps to a RocketMQ message attribute. */
 export interface MessageOptions {
@@ -132,18 +133,29 @@ export class MessageExt extends Message {
   bodyCRC = 0;
   sysFlag = 0;
   bornTimestamp = 0;
-  /** "ip:port" of the producer. */
-  bornHost = '';
   storeTimestamp = 0;
-  /** "ip:port" of the broker that stored it. */
-  storeHost = '';
   reconsumeTimes = 0;
+  /** Producer and broker addresses as decoded; formatted to text only when read. */
+  bornHostAddress: SocketAddress = NO_ADDRESS;
+  storeHostAddress: SocketAddress = NO_ADDRESS;
   preparedTransactionOffset = 0;
 
   constructor(topic: string, body: Buffer) {
     super(topic, body);
   }
+
+  /** "ip:port" of the producer. */
+  get bornHost(): string {
+    return formatSocketAddress(this.bornHostAddress);
+  }
+
+  /** "ip:port" of the broker that stored it. */
+  get storeHost(): string {
+    return formatSocketAddress(this.storeHostAddress);
+  }
 }
+
+const NO_ADDRESS: SocketAddress = { address: '0.0.0.0', port: 0 };
 
 /** Outcome of a stored send; failures are thrown as errors instead. */
 export const SendStatus = {

@@ -7,7 +7,6 @@
 import { inflateSync } from 'node:zlib';
 import { decodeRecords, type MessageExt as StoredRecord } from '../message/message-record.js';
 import { PROPERTY, SYS_FLAG } from '../message/message-const.js';
-import { formatSocketAddress } from '../message/socket-address.js';
 import { componentLogger } from '../common/logger.js';
 import { MessageExt } from './message.js';
 import { tagMatches, type SubscriptionData } from './subscription.js';
@@ -42,9 +41,9 @@ export function recordToMessageExt(r: StoredRecord, brokerName: string): Message
   m.bodyCRC = r.bodyCrc;
   m.sysFlag = sysFlag;
   m.bornTimestamp = r.bornTimestamp;
-  m.bornHost = formatSocketAddress(r.bornHost);
+  m.bornHostAddress = r.bornHost;
   m.storeTimestamp = r.storeTimestamp;
-  m.storeHost = formatSocketAddress(r.storeHost);
+  m.storeHostAddress = r.storeHost;
   m.reconsumeTimes = r.reconsumeTimes;
   m.preparedTransactionOffset = r.preparedTransactionOffset;
   m.offsetMsgId = r.offsetMsgId;
