@@ -81,12 +81,18 @@ export function parseNamesrvAddr(s: string): string[] {
 }
 
 /** Topic name rules (Validators.checkTopic): at most 127 chars of [%|a-zA-Z0-9_-]. */
+const checkedTopics = new Set<string>();
+
 export function checkTopic(topic: string): void {
+  if (checkedTopics.has(topic)) return;
   if (!topic || topic.trim() === '') throw new RangeError('The specified topic is blank');
   if (topic.length > 127) throw new RangeError('The specified topic is longer than topic max length 127.');
   if (!/^[%|a-zA-Z0-9_-]+$/.test(topic)) {
     throw new RangeError(`The specified topic[${topic}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`);
   }
+  // Valid names are remembered (bounded) so the send path skips the regex.
+  if (checkedTopics.size > 10000) checkedTopics.clear();
+  checkedTopics.add(topic);
 }
 
 /** Group name rules (Validators.checkGroup). */

@@ -74,7 +74,8 @@ export abstract class RebalanceImpl {
       return;
     }
     if (!mqSet || mqSet.length === 0) {
-      if (!isRetryTopic(topic)) log.warn({ topic, group: this.consumerGroup }, 'doRebalance: the topic has no route yet');
+      // Normal right after a topic is auto-created: the route is looked up again every second.
+      if (!isRetryTopic(topic)) log.info({ topic, group: this.consumerGroup }, 'doRebalance: the topic has no route yet');
       return;
     }
     const cidAll = await instance.findConsumerIdList(topic, this.consumerGroup);
