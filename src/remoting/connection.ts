@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import { RmqError } from '../common/errors.js';
 import { componentLogger, type Logger } from '../common/logger.js';
 import {
+  CURRENT_VERSION,
   FLAG_ONEWAY,
   FLAG_RESPONSE,
   createResponse,
@@ -303,9 +304,17 @@ export class Connection extends EventEmitter implements RemotingConnection {
 
   private answer(req: RemotingCommand, oneway: boolean, res: RemotingCommand | null): void {
     if (res === null || res === undefined || oneway) return;
+    if (typeof res !== 'object' || !Number.isInteger(res.code)) {
+      this.answerFailure(req, oneway, new Error(`handler for request ${req.code} returned no valid response`));
+      return;
+    }
     // Whatever the handler built, the response must carry the request's opaque and serialization.
     res.opaque = req.opaque;
     res.serializeType = req.serializeType;
+    if (res.extFields === undefined || res.extFields === null) res.extFields = {};
+    if (typeof res.language !== 'string') res.language = 'JAVA';
+    if (!Number.isInteger(res.version)) res.version = CURRENT_VERSION;
+    if (!Number.isInteger(res.flag)) res.flag = 0;
     this.sendResponse(res);
   }
 

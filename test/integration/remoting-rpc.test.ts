@@ -31,6 +31,8 @@ const REJECT = 9005;
 const DEFERRED = 9006;
 const ONEWAY_SINK = 9007;
 const CALL_BACK = 9008;
+const GARBAGE = 9009;
+const PARTIAL = 9010;
 
 const onewaySeen: RemotingCommand[] = [];
 const deferred: Array<{ req: RemotingCommand; conn: RemotingConnection }> = [];
@@ -48,6 +50,8 @@ server.registerProcessor(THROW, () => {
 server.registerProcessor(REJECT, async () => {
   throw new Error('async boom');
 });
+server.registerProcessor(GARBAGE, () => 42 as unknown as RemotingCommand);
+server.registerProcessor(PARTIAL, async () => ({ code: ResponseCode.SUCCESS, remark: 'bare' }) as unknown as RemotingCommand);
 server.registerProcessor(DEFERRED, (req, conn) => {
   deferred.push({ req, conn });
   return null;
@@ -155,6 +159,16 @@ test('remoting: handler throws (sync or async) -> SYSTEM_ERROR with the message'
   const b = await client.invoke(addr, createRequest(REJECT), 2000);
   assert.equal(b.code, ResponseCode.SYSTEM_ERROR);
   assert.match(b.remark ?? '', /async boom/);
+});
+
+test('remoting: a handler returning garbage gets SYSTEM_ERROR; a bare object is completed', async () => {
+  const a = await client.invoke(addr, createRequest(GARBAGE), 2000);
+  assert.equal(a.code, ResponseCode.SYSTEM_ERROR);
+  assert.match(a.remark ?? '', /no valid response/);
+  const b = await client.invoke(addr, createRequest(PARTIAL), 2000);
+  assert.equal(b.code, ResponseCode.SUCCESS);
+  assert.equal(b.remark, 'bare');
+  assert.equal(b.flag & FLAG_RESPONSE, FLAG_RESPONSE);
 });
 
 test('remoting: response uses the serialization of the request (ROCKETMQ binary)', async () => {
