@@ -17,6 +17,11 @@ import {
   DeleteTopicRequestHeader,
   GetConsumeStatsRequestHeader,
   GetConsumerConnectionListRequestHeader,
+  AddWritePermOfBrokerRequestHeader,
+  AddWritePermOfBrokerResponseHeader,
+  GetProducerConnectionListRequestHeader,
+  WipeWritePermOfBrokerRequestHeader,
+  WipeWritePermOfBrokerResponseHeader,
   GetMaxOffsetRequestHeader,
   GetMaxOffsetResponseHeader,
   GetMinOffsetRequestHeader,
@@ -41,11 +46,13 @@ import {
 } from '../protocol/headers/index.js';
 import { decodeRecords, type MessageExt } from '../message/message-record.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
+import { parsePropertiesFile } from '../common/properties-file.js';
 import {
   messageQueueEntries as mqMapEntries,
   parseFastjson,
   type BrokerData,
   type ClusterInfo,
+  type Connection,
   type ConsumerConnection,
   type MessageQueue,
   type SubscriptionGroupConfig,
@@ -53,7 +60,7 @@ import {
   type TopicRouteData,
 } from '../protocol/body/index.js';
 
-export type { BrokerData, ClusterInfo, ConsumerConnection, MessageQueue, SubscriptionGroupConfig, TopicConfig, TopicRouteData };
+export type { BrokerData, ClusterInfo, Connection, ConsumerConnection, MessageQueue, SubscriptionGroupConfig, TopicConfig, TopicRouteData };
 
 /** A JSON body as Java writes it (fastjson quirks tolerated); {} for an absent body. */
 function parseJsonBody(body: Buffer | undefined): unknown {
@@ -392,6 +399,59 @@ export class AdminClient {
     return (parseJsonBody(res.body) as { groupList?: string[] }).groupList ?? [];
   }
 
+  /** GET_BROKER_CONFIG: the broker's configuration (properties text in the body). */
+  async getBrokerConfig(addr: string): Promise<Record<string, string>> {
+    const res = await this.invokeBroker(addr, RequestCode.GET_BROKER_CONFIG);
+    return parsePropertiesFile(res.body?.toString('utf8') ?? '');
+  }
+
+  /** UPDATE_BROKER_CONFIG: body = "key=value" lines, no header. */
+  async updateBrokerConfig(addr: string, props: Record<string, string>): Promise<void> {
+    await this.invokeBroker(addr, RequestCode.UPDATE_BROKER_CONFIG, {}, Buffer.from(propertiesText(props), 'utf8'));
+  }
+
+  async getProducerConnection(addr: string, producerGroup: string): Promise<Connection[]> {
+    const res = await this.invokeBroker(addr, RequestCode.GET_PRODUCER_CONNECTION_LIST, GetProducerConnectionListRequestHeader.encode({ producerGroup }));
+    return (parseJsonBody(res.body) as { connectionSet?: Connection[] }).connectionSet ?? [];
+  }
+
+  /** Per name server, as mqadmin reports it: the count of topics changed, or the error. */
+  async wipeWritePerm(brokerName: string): Promise<Array<{ namesrvAddr: string; count?: number; error?: string }>> {
+    return this.perNamesrv(RequestCode.WIPE_WRITE_PERM_OF_BROKER, WipeWritePermOfBrokerRequestHeader.encode({ brokerName }), (res) => WipeWritePermOfBrokerResponseHeader.decode(res.extFields).wipeTopicCount);
+  }
+
+  async addWritePerm(brokerName: string): Promise<Array<{ namesrvAddr: string; count?: number; error?: string }>> {
+    return this.perNamesrv(RequestCode.ADD_WRITE_PERM_OF_BROKER, AddWritePermOfBrokerRequestHeader.encode({ brokerName }), (res) => AddWritePermOfBrokerResponseHeader.decode(res.extFields).addTopicCount);
+  }
+
+  private async perNamesrv(code: number, ext: Record<string, string>, count: (res: RemotingCommand) => number): Promise<Array<{ namesrvAddr: string; count?: number; error?: string }>> {
+    const out: Array<{ namesrvAddr: string; count?: number; error?: string }> = [];
+    for (const namesrvAddr of this.namesrvAddrs) {
+      try {
+        out.push({ namesrvAddr, count: count(await this.invoke(namesrvAddr, createRequest(code, { ...ext }))) });
+      } catch (err) {
+        out.push({ namesrvAddr, error: (err as Error).message });
+      }
+    }
+    return out;
+  }
+
+  /** GET_NAMESRV_CONFIG of each name server. */
+  async getNamesrvConfig(): Promise<Array<{ namesrvAddr: string; config: Record<string, string> }>> {
+    const out: Array<{ namesrvAddr: string; config: Record<string, string> }> = [];
+    for (const namesrvAddr of this.namesrvAddrs) {
+      const res = await this.invoke(namesrvAddr, createRequest(RequestCode.GET_NAMESRV_CONFIG));
+      out.push({ namesrvAddr, config: parsePropertiesFile(res.body?.toString('utf8') ?? '') });
+    }
+    return out;
+  }
+
+  async updateNamesrvConfig(props: Record<string, string>): Promise<void> {
+    for (const addr of this.namesrvAddrs) {
+      await this.invoke(addr, createRequest(RequestCode.UPDATE_NAMESRV_CONFIG, {}, Buffer.from(propertiesText(props), 'utf8')));
+    }
+  }
+
   // ---- messages and offsets -------------------------------------------------------------------
 
   async viewMessage(addr: string, commitLogOffset: number, topic?: string): Promise<MessageExt> {
@@ -518,6 +578,12 @@ export class AdminClient {
     const h = SendMessageResponseHeader.decode(res.extFields);
     return { code: res.code, msgId: h.msgId, queueId: h.queueId, queueOffset: h.queueOffset, transactionId: h.transactionId };
   }
+}
+
+function propertiesText(props: Record<string, string>): string {
+  return Object.entries(props)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n') + '\n';
 }
 
 function sortByQueue<T extends { mq: MessageQueue }>(a: T[]): T[] {

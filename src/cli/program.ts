@@ -42,7 +42,9 @@ function oneShot(fn: (opts: Record<string, unknown>, cmd: Command) => Promise<nu
 export function buildProgram(): Command {
   const program = new Command('rmq')
     .description('rocketmq-ts: an Apache RocketMQ-compatible name server, broker, client and admin tool')
-    .version(packageVersion(), '-v, --version')
+    .version(packageVersion(), '-V, --version')
+    // Root options only before the sub-command, so mqadmin's own -v/-n/-c flags never reach it.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     // Set before the sub-commands are added so that they inherit it: usage errors reach runCli.
     .exitOverride();

@@ -17,6 +17,11 @@ import { topicRoute } from './topic-route.js';
 import { topicStatus } from './topic-status.js';
 import { updateSubGroup } from './update-sub-group.js';
 import { updateTopic } from './update-topic.js';
+import { getBrokerConfig, updateBrokerConfig } from './broker-config.js';
+import { addWritePerm, deleteKvConfig, getNamesrvConfig, updateKvConfig, updateNamesrvConfig, wipeWritePerm } from './namesrv-config.js';
+import { producerConnection } from './producer-connection.js';
+import { queryMsgByUniqueKey } from './query-msg-by-unique-key.js';
+import { topicClusterList, updateTopicPerm } from './topic-extra.js';
 
 export const adminCommands: readonly AdminCommand[] = [
   updateTopic,
@@ -36,4 +41,17 @@ export const adminCommands: readonly AdminCommand[] = [
   resetOffsetByTime,
   sendMessage,
   consumeMessage,
+  // more of mqadmin's commands
+  updateTopicPerm,
+  topicClusterList,
+  queryMsgByUniqueKey,
+  producerConnection,
+  getBrokerConfig,
+  updateBrokerConfig,
+  updateKvConfig,
+  deleteKvConfig,
+  wipeWritePerm,
+  addWritePerm,
+  getNamesrvConfig,
+  updateNamesrvConfig,
 ];
