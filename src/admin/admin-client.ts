@@ -160,7 +160,7 @@ export class AdminClient {
   }
 
   close(): void {
-    closeRemoting(this.remoting);
+    this.remoting.close();
   }
 
   // ---- transport ----------------------------------------------------------------------------
@@ -588,11 +588,4 @@ function propertiesText(props: Record<string, string>): string {
 
 function sortByQueue<T extends { mq: MessageQueue }>(a: T[]): T[] {
   return a.sort((x, y) => x.mq.topic.localeCompare(y.mq.topic) || x.mq.brokerName.localeCompare(y.mq.brokerName) || x.mq.queueId - y.mq.queueId);
-}
-
-/** RemotingClient's close method (named close or shutdown depending on the implementation). */
-function closeRemoting(c: unknown): void {
-  const o = c as { close?: () => unknown; shutdown?: () => unknown };
-  if (typeof o.close === 'function') void o.close();
-  else if (typeof o.shutdown === 'function') void o.shutdown();
 }
