@@ -5,6 +5,9 @@ export { DefaultMQProducer, type ProducerOptions, type SendCallback } from './pr
 export {
   DefaultMQPushConsumer,
   ConsumeConcurrentlyStatus,
+  ConsumeOrderlyStatus,
+  type ConsumeOrderlyContext,
+  type MessageListenerOrderly,
   type ConsumeConcurrentlyContext,
   type MessageListenerConcurrently,
   type MessageListenerConcurrentlyObject,

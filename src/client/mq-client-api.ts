@@ -27,7 +27,7 @@ import {
   UpdateConsumerOffsetRequestHeader,
 } from '../protocol/headers/index.js';
 import { parseFastjson, toFastjson } from '../protocol/body/fastjson.js';
-import type { GetConsumerListByGroupResponseBody, HeartbeatData, TopicRouteData } from '../protocol/body/types.js';
+import type { GetConsumerListByGroupResponseBody, HeartbeatData, LockBatchRequestBody, LockBatchResponseBody, TopicRouteData } from '../protocol/body/types.js';
 import { RemotingResponseError } from '../common/errors.js';
 import { MQClientError } from './errors.js';
 import { SendStatus } from './message.js';
@@ -260,6 +260,26 @@ export class MQClientAPI {
         bname: brokerName,
       }),
     );
+    const res = await this.transport.invoke(addr, req, timeoutMs);
+    if (res.code !== ResponseCode.SUCCESS) fail(res);
+  }
+
+  /** LOCK_BATCH_MQ: the subset of `mqs` the broker now holds for this client (orderly consumption). */
+  async lockBatchMQ(addr: string, consumerGroup: string, clientId: string, mqs: MessageQueue[], timeoutMs: number): Promise<Array<{ topic: string; brokerName: string; queueId: number }>> {
+    const body: LockBatchRequestBody = { consumerGroup, clientId, mqSet: mqs.map((m) => ({ topic: m.topic, brokerName: m.brokerName, queueId: m.queueId })) };
+    const res = await this.transport.invoke(addr, createRequest(RequestCode.LOCK_BATCH_MQ, {}, Buffer.from(toFastjson(body))), timeoutMs);
+    if (res.code !== ResponseCode.SUCCESS) fail(res);
+    const parsed = res.body ? (parseFastjson(res.body) as LockBatchResponseBody) : undefined;
+    return Array.isArray(parsed?.lockOKMQSet) ? parsed.lockOKMQSet : [];
+  }
+
+  async unlockBatchMQ(addr: string, consumerGroup: string, clientId: string, mqs: MessageQueue[], oneway: boolean, timeoutMs: number): Promise<void> {
+    const body: LockBatchRequestBody = { consumerGroup, clientId, mqSet: mqs.map((m) => ({ topic: m.topic, brokerName: m.brokerName, queueId: m.queueId })) };
+    const req = createRequest(RequestCode.UNLOCK_BATCH_MQ, {}, Buffer.from(toFastjson(body)));
+    if (oneway) {
+      await this.transport.invokeOneway(addr, markOneway(req), timeoutMs);
+      return;
+    }
     const res = await this.transport.invoke(addr, req, timeoutMs);
     if (res.code !== ResponseCode.SUCCESS) fail(res);
   }

@@ -18,11 +18,59 @@ export class ProcessQueue {
   lastConsumeTimestamp = Date.now();
   /** Set while a lite-pull consumer has this queue paused. */
   paused = false;
+  // Orderly consumption: the broker lock on this queue, and the messages handed to the listener
+  // but not yet committed (consumingMsgOrderlyTreeMap).
+  locked = false;
+  lastLockTimestamp = 0;
+  /** An orderly consume loop is running for this queue. */
+  consuming = false;
+  private consumingMsgs = new Map<number, MessageExt>();
+
+  /** Lock older than this (ms) is not trusted for orderly consumption (REBALANCE_LOCK_MAX_LIVE_TIME). */
+  static readonly LOCK_MAX_LIVE_TIME_MS = 30000;
+
+  isLockExpired(now = Date.now()): boolean {
+    return now - this.lastLockTimestamp > ProcessQueue.LOCK_MAX_LIVE_TIME_MS;
+  }
+
+  /** Orderly: moves up to `n` messages (lowest offsets first) to the consuming set and returns them. */
+  takeMessages(n: number): MessageExt[] {
+    const out: MessageExt[] = [];
+    for (const [off, m] of this.msgs) {
+      if (out.length >= n) break;
+      out.push(m);
+      this.msgs.delete(off);
+      this.consumingMsgs.set(off, m);
+    }
+    if (out.length > 0) this.lastConsumeTimestamp = Date.now();
+    return out;
+  }
+
+  /** Orderly: the consuming set is done; returns the offset to commit (last + 1), or -1 if none. */
+  commit(): number {
+    let last = -1;
+    for (const [off, m] of this.consumingMsgs) {
+      if (off > last) last = off;
+      this.msgCount--;
+      this.msgSize -= m.body.length;
+    }
+    this.consumingMsgs.clear();
+    return last < 0 ? -1 : last + 1;
+  }
+
+  /** Orderly: puts the given consuming messages back in front to be consumed again. */
+  makeMessageToConsumeAgain(list: MessageExt[]): void {
+    for (const m of list) {
+      this.consumingMsgs.delete(m.queueOffset);
+      this.msgs.set(m.queueOffset, m);
+    }
+    this.msgs = new Map([...this.msgs.entries()].sort((a, b) => a[0] - b[0]));
+  }
 
   putMessage(list: MessageExt[]): void {
     let unordered = false;
     for (const m of list) {
-      if (this.msgs.has(m.queueOffset)) continue;
+      if (this.msgs.has(m.queueOffset) || this.consumingMsgs.has(m.queueOffset)) continue;
       if (m.queueOffset < this.lastPutOffset) unordered = true;
       this.msgs.set(m.queueOffset, m);
       this.lastPutOffset = m.queueOffset;
@@ -66,6 +114,7 @@ export class ProcessQueue {
 
   clear(): void {
     this.msgs.clear();
+    this.consumingMsgs.clear();
     this.msgCount = 0;
     this.msgSize = 0;
     this.lastPutOffset = -1;

@@ -249,3 +249,48 @@ test('broker -> client: GET_CONSUMER_RUNNING_INFO and RESET_CONSUMER_CLIENT_OFFS
     await producer.shutdown();
   }
 });
+
+test('orderly: each queue consumed in order, one batch at a time; a suspended batch is retried locally first', async () => {
+  const cluster = setup();
+  const producer = new DefaultMQProducer({ producerGroup: 'PG', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport() });
+  await producer.start();
+  const seq = new Map<string, number[]>();
+  let suspended = 0;
+  let active = 0;
+  let overlap = false;
+  const c = new DefaultMQPushConsumer({ consumerGroup: 'CGO', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport(), consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', suspendCurrentQueueTimeMillis: 20 });
+  c.subscribe('T', '*');
+  const perQueueActive = new Set<string>();
+  c.registerMessageListenerOrderly(async (msgs, ctx) => {
+    const key = ctx.messageQueue.key;
+    if (perQueueActive.has(key)) overlap = true;
+    perQueueActive.add(key);
+    active++;
+    await new Promise((r) => setTimeout(r, 1));
+    active--;
+    perQueueActive.delete(key);
+    const m = msgs[0]!;
+    const [order, n] = m.body.toString().split(':');
+    if (n === '3' && m.reconsumeTimes === 0) {
+      suspended++;
+      return 'SUSPEND_CURRENT_QUEUE_A_MOMENT';
+    }
+    seq.set(order!, [...(seq.get(order!) ?? []), Number(n)]);
+    return 'SUCCESS';
+  });
+  try {
+    await c.start();
+    const { SelectMessageQueueByHash } = await import('./selectors.js');
+    const sel = new SelectMessageQueueByHash();
+    for (let n = 0; n < 10; n++) for (const order of ['o1', 'o2', 'o3', 'o4', 'o5']) await producer.send(new Message('T', `${order}:${n}`), sel, order);
+    await waitFor(() => [...seq.values()].reduce((a, s) => a + s.length, 0) === 50, 10000, 'all ordered messages');
+    for (const [order, s] of seq) assert.deepEqual(s, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], `order ${order}`);
+    assert.ok(suspended >= 1);
+    assert.equal(overlap, false, 'one batch at a time per queue');
+    assert.ok([...cluster.brokers[0]!.locks.values()].length + [...cluster.brokers[1]!.locks.values()].length > 0);
+  } finally {
+    await c.shutdown();
+    await producer.shutdown();
+  }
+  assert.equal([...cluster.brokers[0]!.locks.values()].length + [...cluster.brokers[1]!.locks.values()].length, 0, 'locks released on shutdown');
+});

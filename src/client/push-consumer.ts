@@ -61,6 +61,28 @@ export interface MessageListenerConcurrentlyObject {
   consumeMessage(msgs: MessageExt[], context: ConsumeConcurrentlyContext): ConsumeConcurrentlyStatus | void | Promise<ConsumeConcurrentlyStatus | void>;
 }
 
+export const ConsumeOrderlyStatus = {
+  SUCCESS: 'SUCCESS',
+  SUSPEND_CURRENT_QUEUE_A_MOMENT: 'SUSPEND_CURRENT_QUEUE_A_MOMENT',
+} as const;
+export type ConsumeOrderlyStatus = (typeof ConsumeOrderlyStatus)[keyof typeof ConsumeOrderlyStatus];
+
+export interface ConsumeOrderlyContext {
+  messageQueue: MessageQueue;
+  /** Pause of the queue after SUSPEND_CURRENT_QUEUE_A_MOMENT, ms; -1 = the consumer's suspendCurrentQueueTimeMillis. */
+  suspendCurrentQueueTimeMillis: number;
+}
+
+/**
+ * Orderly listener: messages of one queue arrive one batch at a time, in queue order. Resolve
+ * SUCCESS (or nothing) to move on; SUSPEND_CURRENT_QUEUE_A_MOMENT (or a throw) retries the same
+ * messages on this client after a pause, keeping the order.
+ */
+export type MessageListenerOrderly = (
+  msgs: MessageExt[],
+  context: ConsumeOrderlyContext,
+) => ConsumeOrderlyStatus | void | Promise<ConsumeOrderlyStatus | void>;
+
 export interface PushConsumerOptions extends ClientConfig {
   consumerGroup: string;
   /** CLUSTERING (default): each message to one member. BROADCASTING: to every member. */
@@ -90,6 +112,8 @@ export interface PushConsumerOptions extends ClientConfig {
   maxReconsumeTimes?: number;
   /** Directory of broadcasting offset files (default ~/.rocketmq_offsets). */
   offsetStoreDir?: string;
+  /** Orderly: pause of a queue after SUSPEND_CURRENT_QUEUE_A_MOMENT, ms (default 1000). */
+  suspendCurrentQueueTimeMillis?: number;
   /** Initial subscriptions: topic -> expression. */
   subscription?: Record<string, string>;
   transport?: ClientTransport;
@@ -101,11 +125,16 @@ const PULL_DELAY_WHEN_SUSPEND_MS = 1000;
 const BROKER_SUSPEND_MAX_TIME_MS = 15000;
 const CONSUMER_TIMEOUT_WHEN_SUSPEND_MS = 30000;
 const SEND_BACK_RETRY_DELAY_MS = 5000;
+const PULL_DELAY_WHEN_NOT_LOCKED_MS = 3000;
+const REBALANCE_LOCK_INTERVAL_MS = Number(process.env['rocketmq.client.rebalance.lockInterval'] ?? 20000);
+const ORDERLY_RELOCK_DELAY_MS = 100;
 
 interface PullRequest {
   mq: MessageQueue;
   pq: ProcessQueue;
   nextOffset: number;
+  /** Orderly: the queue was already locked at the previous pull (the start offset was re-read then). */
+  previouslyLocked?: boolean;
 }
 
 export class DefaultMQPushConsumer implements ConsumerInner {
@@ -125,9 +154,11 @@ export class DefaultMQPushConsumer implements ConsumerInner {
   postSubscriptionWhenPull: boolean;
   maxReconsumeTimes: number;
   offsetStoreDir?: string;
+  suspendCurrentQueueTimeMillis: number;
   readonly clientConfig: ClientConfig;
 
   private listener?: MessageListenerConcurrently;
+  private orderlyListener?: MessageListenerOrderly;
   private readonly subscriptionExprs = new Map<string, string>();
   private instance?: MQClientInstance;
   private offsetStore?: OffsetStore;
@@ -159,6 +190,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     this.postSubscriptionWhenPull = options.postSubscriptionWhenPull ?? false;
     this.maxReconsumeTimes = options.maxReconsumeTimes ?? -1;
     this.offsetStoreDir = options.offsetStoreDir;
+    this.suspendCurrentQueueTimeMillis = options.suspendCurrentQueueTimeMillis ?? 1000;
     this.transport = options.transport;
     this.clientConfig = { ...options };
     for (const [t, e] of Object.entries(options.subscription ?? {})) this.subscribe(t, e);
@@ -186,6 +218,21 @@ export class DefaultMQPushConsumer implements ConsumerInner {
 
   registerMessageListener(listener: MessageListenerConcurrently | MessageListenerConcurrentlyObject): void {
     this.listener = typeof listener === 'function' ? listener : (msgs, ctx) => listener.consumeMessage(msgs, ctx);
+    this.orderlyListener = undefined;
+  }
+
+  /**
+   * Consumes each queue in order (MessageListenerOrderly). In clustering mode the client holds a
+   * broker lock on every queue it consumes, so no other member consumes it at the same time.
+   */
+  registerMessageListenerOrderly(listener: MessageListenerOrderly | { consumeMessage: MessageListenerOrderly }): void {
+    this.orderlyListener = typeof listener === 'function' ? listener : (msgs, ctx) => listener.consumeMessage(msgs, ctx);
+    this.listener = undefined;
+  }
+
+  /** Whether an orderly listener is registered. */
+  get isConsumeOrderly(): boolean {
+    return this.orderlyListener !== undefined;
   }
 
   /** Stops pulling (messages already pulled are still consumed). */
@@ -212,7 +259,9 @@ export class DefaultMQPushConsumer implements ConsumerInner {
 
   /** Effective redelivery limit (-1 means 16). */
   getMaxReconsumeTimes(): number {
-    return this.maxReconsumeTimes === -1 ? 16 : this.maxReconsumeTimes;
+    // Orderly consumption retries locally without limit unless a limit is set.
+    if (this.maxReconsumeTimes === -1) return this.orderlyListener ? Number.MAX_SAFE_INTEGER : 16;
+    return this.maxReconsumeTimes;
   }
 
   async start(): Promise<void> {
@@ -221,7 +270,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     this.state = 'START_FAILED';
     checkGroup(this.consumerGroup);
     if (this.consumerGroup === MixAll.DEFAULT_CONSUMER_GROUP) throw new MQClientError('CONFIG', 'consumerGroup can not equal DEFAULT_CONSUMER, please specify another one.');
-    if (!this.listener) throw new MQClientError('CONFIG', 'messageListener is null, call registerMessageListener first');
+    if (!this.listener && !this.orderlyListener) throw new MQClientError('CONFIG', 'messageListener is null, call registerMessageListener first');
     if (this.consumeThreadMin < 1 || this.consumeThreadMax < 1 || this.consumeThreadMin > this.consumeThreadMax) {
       throw new MQClientError('CONFIG', `consumeThreadMin (${this.consumeThreadMin}) must be between 1 and consumeThreadMax (${this.consumeThreadMax})`);
     }
@@ -260,6 +309,15 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     await Promise.all([...rebalance.subscriptionInner.keys()].map((t) => instance.updateTopicRouteInfoFromNameServer(t).catch(() => false)));
     await instance.sendHeartbeatToAllBrokerWithLock();
     instance.rebalanceImmediately();
+    if (this.orderlyListener && this.messageModel === 'CLUSTERING') this.scheduleLockAll();
+  }
+
+  private scheduleLockAll(): void {
+    this.instance?.later(REBALANCE_LOCK_INTERVAL_MS, () => {
+      void this.rebalance?.lockAll().finally(() => {
+        if (this.isRunning()) this.scheduleLockAll();
+      });
+    });
   }
 
   async shutdown(): Promise<void> {
@@ -268,6 +326,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     const owned = this.rebalance?.ownedQueues() ?? [];
     this.rebalance?.dropAll();
     await this.persistOffsets(owned, false);
+    if (this.orderlyListener && this.messageModel === 'CLUSTERING') await this.rebalance?.unlockAll(owned);
     await this.instance?.unregisterConsumer(this.consumerGroup);
   }
 
@@ -352,7 +411,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
       properties: {
         PROP_NAMESERVER_ADDR: this.clientConfig.namesrvAddr ?? process.env.NAMESRV_ADDR ?? '',
         PROP_CONSUME_TYPE: 'CONSUME_PASSIVELY',
-        PROP_CONSUMEORDERLY: 'false',
+        PROP_CONSUMEORDERLY: String(this.isConsumeOrderly),
         PROP_THREADPOOL_CORE_SIZE: String(this.consumeThreadMax),
         PROP_CONSUMER_START_TIMESTAMP: String(this.startTimestamp),
         messageModel: this.messageModel,
@@ -397,7 +456,17 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     if (pq.msgCount > this.pullThresholdForQueue || pq.msgSize / 1048576 > this.pullThresholdSizeForQueue) {
       return this.pullLater(r, PULL_DELAY_WHEN_FLOW_CONTROL_MS);
     }
-    if (pq.maxSpan() > this.consumeConcurrentlyMaxSpan) return this.pullLater(r, PULL_DELAY_WHEN_FLOW_CONTROL_MS);
+    if (!this.orderlyListener && pq.maxSpan() > this.consumeConcurrentlyMaxSpan) return this.pullLater(r, PULL_DELAY_WHEN_FLOW_CONTROL_MS);
+    if (this.orderlyListener && this.messageModel === 'CLUSTERING') {
+      if (!pq.locked) return this.pullLater(r, PULL_DELAY_WHEN_NOT_LOCKED_MS);
+      if (!r.previouslyLocked) {
+        // Another member may have consumed this queue until we got the lock: start from the stored offset.
+        r.previouslyLocked = true;
+        const off = await this.rebalance!.computeStartOffset(mq);
+        if (off < 0) return this.pullLater(r, PULL_DELAY_WHEN_EXCEPTION_MS);
+        r.nextOffset = off;
+      }
+    }
     const sub = this.rebalance?.subscriptionInner.get(mq.topic);
     if (!sub) return this.pullLater(r, PULL_DELAY_WHEN_EXCEPTION_MS);
     const commitOffset = this.messageModel === 'CLUSTERING' ? await this.offsets.readOffset(mq, ReadOffsetType.READ_FROM_MEMORY) : 0;
@@ -445,6 +514,13 @@ export class DefaultMQPushConsumer implements ConsumerInner {
   // ---- consume service (ConsumeMessageConcurrentlyService) -----------------------------------
 
   private submitConsumeRequest(msgs: MessageExt[], pq: ProcessQueue, mq: MessageQueue): void {
+    if (this.orderlyListener) {
+      if (!pq.consuming) {
+        pq.consuming = true;
+        this.enqueue(() => this.consumeOrderly(pq, mq));
+      }
+      return;
+    }
     const n = this.consumeMessageBatchMaxSize;
     for (let i = 0; i < msgs.length; i += n) {
       const chunk = msgs.slice(i, i + n);
@@ -524,6 +600,93 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     if (offset >= 0 && !pq.dropped) this.offsets.updateOffset(mq, offset, true);
   }
 
+  // ---- orderly consume service (ConsumeMessageOrderlyService) ----------------------------------
+
+  /**
+   * Consumes one queue's held messages in offset order, one batch at a time, until none are left.
+   * Runs as one task of the consume limiter; pq.consuming marks it so a queue never has two loops.
+   */
+  private async consumeOrderly(pq: ProcessQueue, mq: MessageQueue): Promise<void> {
+    const clustering = this.messageModel === 'CLUSTERING';
+    let again = 0;
+    try {
+      while (this.isRunning() && !pq.dropped) {
+        if (clustering && (!pq.locked || pq.isLockExpired())) {
+          // Lost or stale lock: try to lock again shortly, then continue.
+          again = ORDERLY_RELOCK_DELAY_MS;
+          void this.rebalance?.lockQueue(mq, pq);
+          break;
+        }
+        const msgs = pq.takeMessages(this.consumeMessageBatchMaxSize);
+        if (msgs.length === 0) break;
+        const rt = retryTopic(this.consumerGroup);
+        const now = String(Date.now());
+        for (const m of msgs) {
+          const orig = m.properties[PROPERTY.RETRY_TOPIC];
+          if (orig && m.topic === rt) m.topic = orig;
+          m.properties[PROPERTY.CONSUME_START_TIME] = now;
+        }
+        const ctx: ConsumeOrderlyContext = { messageQueue: mq, suspendCurrentQueueTimeMillis: -1 };
+        let status: ConsumeOrderlyStatus;
+        try {
+          const r = await this.orderlyListener!(msgs, ctx);
+          status = r === undefined || r === null ? ConsumeOrderlyStatus.SUCCESS : r;
+          if (status !== 'SUCCESS' && status !== 'SUSPEND_CURRENT_QUEUE_A_MOMENT') status = ConsumeOrderlyStatus.SUSPEND_CURRENT_QUEUE_A_MOMENT;
+        } catch (e) {
+          log.warn({ err: e, group: this.consumerGroup, mq: mq.key }, 'orderly consumeMessage threw, suspending the queue');
+          status = ConsumeOrderlyStatus.SUSPEND_CURRENT_QUEUE_A_MOMENT;
+        }
+        if (pq.dropped) break;
+        let commitOffset = -1;
+        if (status === 'SUCCESS') {
+          commitOffset = pq.commit();
+        } else if (await this.checkReconsumeTimes(msgs)) {
+          pq.makeMessageToConsumeAgain(msgs);
+          again = ctx.suspendCurrentQueueTimeMillis >= 0 ? ctx.suspendCurrentQueueTimeMillis : this.suspendCurrentQueueTimeMillis;
+          again = Math.max(10, Math.min(30000, again));
+          break;
+        } else {
+          // Every message of the batch went to the DLQ: move on.
+          commitOffset = pq.commit();
+        }
+        if (commitOffset >= 0 && !pq.dropped) this.offsets.updateOffset(mq, commitOffset, false);
+      }
+    } finally {
+      pq.consuming = false;
+    }
+    if (again > 0 && this.isRunning() && !pq.dropped) {
+      this.instance?.later(again, () => {
+        if (!pq.consuming && !pq.dropped) {
+          pq.consuming = true;
+          this.enqueue(() => this.consumeOrderly(pq, mq));
+        }
+      });
+    }
+  }
+
+  /**
+   * Orderly retry bookkeeping: counts a local retry on each message; one that reached
+   * maxReconsumeTimes is handed to the broker (which moves it to the DLQ). Returns whether any
+   * message must be consumed again here.
+   */
+  private async checkReconsumeTimes(msgs: MessageExt[]): Promise<boolean> {
+    const max = this.getMaxReconsumeTimes();
+    let suspend = false;
+    for (const m of msgs) {
+      if (m.reconsumeTimes >= max) {
+        m.properties[PROPERTY.RECONSUME_TIME] = String(m.reconsumeTimes);
+        if (!(await this.resendToRetryTopic(m, m.reconsumeTimes, max))) {
+          suspend = true;
+          m.reconsumeTimes++;
+        }
+      } else {
+        suspend = true;
+        m.reconsumeTimes++;
+      }
+    }
+    return suspend;
+  }
+
   /** CONSUMER_SEND_MSG_BACK; falls back to re-sending into %RETRY%<group>. Returns false if both fail. */
   private async sendMessageBack(msg: MessageExt, delayLevel: number): Promise<boolean> {
     const instance = this.instance!;
@@ -540,14 +703,19 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     } catch (e) {
       log.warn({ err: e, msgId: msg.msgId }, 'send message back failed, re-sending to the retry topic');
     }
+    return this.resendToRetryTopic(msg, msg.reconsumeTimes + 1, maxReconsumeTimes);
+  }
+
+  /** Sends a copy of `msg` to %RETRY%<group> through the inner producer (the broker DLQs it past the limit). */
+  private async resendToRetryTopic(msg: MessageExt, reconsumeTimes: number, maxReconsumeTimes: number): Promise<boolean> {
     try {
       const m = new Message(retryTopic(this.consumerGroup), msg.body);
       m.properties = { ...msg.properties };
       m.flag = msg.flag;
       m.properties[PROPERTY.ORIGIN_MESSAGE_ID] = msg.properties[PROPERTY.ORIGIN_MESSAGE_ID] ?? msg.msgId;
       if (!m.properties[PROPERTY.RETRY_TOPIC]) m.properties[PROPERTY.RETRY_TOPIC] = msg.topic;
-      m.properties[PROPERTY.RECONSUME_TIME] = String(msg.reconsumeTimes + 1);
-      m.properties[PROPERTY.MAX_RECONSUME_TIMES] = String(maxReconsumeTimes);
+      m.properties[PROPERTY.RECONSUME_TIME] = String(reconsumeTimes);
+      m.properties[PROPERTY.MAX_RECONSUME_TIMES] = String(Math.min(maxReconsumeTimes, 2147483647));
       delete m.properties[PROPERTY.MIN_OFFSET];
       delete m.properties[PROPERTY.MAX_OFFSET];
       delete m.properties[PROPERTY.CONSUME_START_TIME];
@@ -569,19 +737,101 @@ class PushRebalance extends RebalanceImpl {
     super(consumer.consumerGroup, consumer.messageModel, consumer.allocateMessageQueueStrategy, instance);
   }
 
-  protected computePullFromWhere(mq: MessageQueue): Promise<number> {
+  private get orderlyClustering(): boolean {
+    return this.consumer.isConsumeOrderly && this.messageModel === 'CLUSTERING';
+  }
+
+  computeStartOffset(mq: MessageQueue): Promise<number> {
     return computePullFromWhere(this.instance!, this.consumer.offsets, mq, this.consumer.consumeFromWhere, this.consumer.consumeTimestamp).catch((e) => {
       log.warn({ err: e, mq: mq.key }, 'compute pull offset failed');
       return -1;
     });
   }
 
-  protected async removeUnnecessaryMessageQueue(mq: MessageQueue): Promise<boolean> {
+  protected computePullFromWhere(mq: MessageQueue): Promise<number> {
+    return this.computeStartOffset(mq);
+  }
+
+  /** Orderly clustering: a queue is only taken once the broker lock on it is held. */
+  protected override async beforeAddQueue(mq: MessageQueue, pq: ProcessQueue): Promise<boolean> {
+    if (!this.orderlyClustering) return true;
+    const ok = await this.lockQueue(mq, pq);
+    if (!ok) log.warn({ mq: mq.key, group: this.consumerGroup }, 'doRebalance: queue not locked by this client yet, will retry');
+    return ok;
+  }
+
+  /** LOCK_BATCH_MQ for one queue; updates the ProcessQueue's lock state. */
+  async lockQueue(mq: MessageQueue, pq?: ProcessQueue): Promise<boolean> {
+    const instance = this.instance!;
+    const addr = instance.findBrokerAddressInPublish(mq.brokerName);
+    if (!addr) return false;
+    try {
+      const locked = await instance.api.lockBatchMQ(addr, this.consumerGroup, instance.clientId, [mq], 1000);
+      const ok = locked.some((m) => m.topic === mq.topic && m.brokerName === mq.brokerName && Number(m.queueId) === mq.queueId);
+      const target = pq ?? this.processQueueTable.get(mq.key)?.pq;
+      if (target) {
+        target.locked = ok;
+        if (ok) target.lastLockTimestamp = Date.now();
+      }
+      return ok;
+    } catch (e) {
+      log.warn({ err: e, mq: mq.key }, 'lock message queue failed');
+      return false;
+    }
+  }
+
+  /** Re-locks every owned queue, broker by broker (every 20 s); queues the broker refuses are marked unlocked. */
+  async lockAll(): Promise<void> {
+    const instance = this.instance!;
+    const byBroker = new Map<string, OwnedQueueRef[]>();
+    for (const o of this.processQueueTable.values()) {
+      const list = byBroker.get(o.mq.brokerName) ?? [];
+      list.push(o);
+      byBroker.set(o.mq.brokerName, list);
+    }
+    await Promise.all(
+      [...byBroker].map(async ([brokerName, list]) => {
+        const addr = instance.findBrokerAddressInPublish(brokerName);
+        if (!addr) return;
+        try {
+          const locked = await instance.api.lockBatchMQ(addr, this.consumerGroup, instance.clientId, list.map((o) => o.mq), 1000);
+          const ok = new Set(locked.map((m) => `${m.topic}@${m.brokerName}@${Number(m.queueId)}`));
+          const now = Date.now();
+          for (const o of list) {
+            o.pq.locked = ok.has(o.mq.key);
+            if (o.pq.locked) o.pq.lastLockTimestamp = now;
+          }
+        } catch (e) {
+          log.warn({ err: e, brokerName }, 'lockAll failed');
+        }
+      }),
+    );
+  }
+
+  async unlockAll(mqs: MessageQueue[]): Promise<void> {
+    const instance = this.instance!;
+    const byBroker = new Map<string, MessageQueue[]>();
+    for (const mq of mqs) byBroker.set(mq.brokerName, [...(byBroker.get(mq.brokerName) ?? []), mq]);
+    await Promise.all(
+      [...byBroker].map(async ([brokerName, list]) => {
+        const addr = instance.findBrokerAddressInPublish(brokerName);
+        if (addr) await instance.api.unlockBatchMQ(addr, this.consumerGroup, instance.clientId, list, false, 1000).catch((e) => log.warn({ err: e }, 'unlock failed'));
+      }),
+    );
+  }
+
+  protected async removeUnnecessaryMessageQueue(mq: MessageQueue, pq: ProcessQueue): Promise<boolean> {
     const store = this.consumer.offsets;
+    if (this.orderlyClustering) {
+      // Let a running batch finish (bounded) so its commit is included before the lock is released.
+      const end = Date.now() + 1000;
+      while (pq.consuming && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    }
     const off = await store.readOffset(mq, ReadOffsetType.READ_FROM_MEMORY);
     if (off >= 0) await store.updateConsumeOffsetToBroker(mq, off, false).catch((e) => log.warn({ err: e }, 'offset commit on queue release failed'));
     if (this.messageModel === 'BROADCASTING') await store.persist(mq).catch(() => undefined);
     store.removeOffset(mq);
+    if (this.orderlyClustering) await this.unlockAll([mq]);
     return true;
   }
 
@@ -593,3 +843,5 @@ class PushRebalance extends RebalanceImpl {
     this.consumer.startPulling(list);
   }
 }
+
+type OwnedQueueRef = { mq: MessageQueue; pq: ProcessQueue };

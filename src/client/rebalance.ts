@@ -39,6 +39,10 @@ export abstract class RebalanceImpl {
   /** Starts consuming newly owned queues. */
   protected abstract dispatchPullRequest(list: Array<{ mq: MessageQueue; pq: ProcessQueue; nextOffset: number }>): void;
   protected abstract removeDirtyOffset(mq: MessageQueue): void;
+  /** Last check before taking a queue (orderly consumers lock it here); false skips it this round. */
+  protected async beforeAddQueue(_mq: MessageQueue, _pq: ProcessQueue): Promise<boolean> {
+    return true;
+  }
   protected messageQueueChanged(_topic: string, _mqAll: MessageQueue[], _mqDivided: MessageQueue[]): void {}
 
   async doRebalance(): Promise<void> {
@@ -113,6 +117,8 @@ export abstract class RebalanceImpl {
     const pulls: Array<{ mq: MessageQueue; pq: ProcessQueue; nextOffset: number }> = [];
     for (const mq of mqSet) {
       if (this.processQueueTable.has(mq.key)) continue;
+      const pq = new ProcessQueue();
+      if (!(await this.beforeAddQueue(mq, pq))) continue;
       this.removeDirtyOffset(mq);
       const nextOffset = await this.computePullFromWhere(mq);
       if (nextOffset < 0) {
@@ -120,7 +126,6 @@ export abstract class RebalanceImpl {
         continue;
       }
       if (this.processQueueTable.has(mq.key)) continue;
-      const pq = new ProcessQueue();
       this.processQueueTable.set(mq.key, { mq, pq });
       pulls.push({ mq, pq, nextOffset });
       changed = true;

@@ -152,3 +152,40 @@ test('broadcasting: every member gets every message; offsets in the local file',
     cleanup();
   }
 });
+
+test('orderly consumers: two members, per-order sequence kept, queues locked on the broker', async () => {
+  const topic = 'ItOrderlyTopic';
+  await cluster.createTopic(topic, 4);
+  const { SelectMessageQueueByHash } = await import('../../src/index.js');
+  const seq = new Map<string, number[]>();
+  let suspends = 0;
+  const members = [0, 1].map(() => {
+    const c = new DefaultMQPushConsumer({ consumerGroup: 'ItOrderlyCG', namesrvAddr: cluster.namesrvAddr, pollNameServerInterval: 500, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', suspendCurrentQueueTimeMillis: 50 });
+    c.subscribe(topic, '*');
+    c.registerMessageListenerOrderly((msgs) => {
+      const [order, n] = msgs[0]!.body.toString().split(':');
+      if (n === '5' && msgs[0]!.reconsumeTimes === 0) {
+        suspends++;
+        return 'SUSPEND_CURRENT_QUEUE_A_MOMENT';
+      }
+      seq.set(order!, [...(seq.get(order!) ?? []), Number(n)]);
+      return 'SUCCESS';
+    });
+    return c;
+  });
+  try {
+    for (const m of members) await m.start();
+    await waitUntil(() => {
+      const all = members.flatMap((m) => m.ownedMessageQueues(topic).map((q) => q.key));
+      return members.every((m) => m.ownedMessageQueues(topic).length > 0) && all.length === 8 && new Set(all).size === 8;
+    }, 10000, 'two members owning all 8 queues');
+    const sel = new SelectMessageQueueByHash();
+    const orders = Array.from({ length: 12 }, (_, i) => `order${i}`);
+    for (let n = 0; n < 20; n++) await Promise.all(orders.map((o) => producer.send(new Message(topic, `${o}:${n}`), sel, o)));
+    await waitUntil(() => [...seq.values()].reduce((a, s) => a + s.length, 0) === 240, 20000, 'all 240 ordered messages');
+    for (const [o, s] of seq) assert.deepEqual(s, Array.from({ length: 20 }, (_, i) => i), `order ${o}`);
+    assert.ok(suspends > 0);
+  } finally {
+    for (const m of members) await m.shutdown();
+  }
+});

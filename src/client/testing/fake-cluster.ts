@@ -43,6 +43,8 @@ export class FakeBroker {
   /** group -> clientId -> transport */
   readonly groups = new Map<string, Map<string, FakeTransport>>();
   readonly topics = new Map<string, number>();
+  /** group@topic@queueId -> holder (orderly locks) */
+  readonly locks = new Map<string, { clientId: string; at: number }>();
   /** Codes to answer the next SEND requests with (fault injection). */
   failSends: number[] = [];
   /** Answer the next N sends "stored, but flush timed out" (FLUSH_DISK_TIMEOUT). */
@@ -224,6 +226,24 @@ export class FakeBroker {
         const h = UpdateConsumerOffsetRequestHeader.decode(req.extFields);
         this.offsets.set(`${h.topic}@${h.consumerGroup}@${h.queueId}`, h.commitOffset);
         return createResponse(req, ResponseCode.SUCCESS);
+      }
+      case RequestCode.LOCK_BATCH_MQ:
+      case RequestCode.UNLOCK_BATCH_MQ: {
+        const body = parseFastjson(req.body!) as { consumerGroup: string; clientId: string; mqSet: Array<{ topic: string; brokerName: string; queueId: number }> };
+        const ok: typeof body.mqSet = [];
+        for (const mq of body.mqSet) {
+          const k = `${body.consumerGroup}@${mq.topic}@${mq.queueId}`;
+          const held = this.locks.get(k);
+          if (req.code === RequestCode.UNLOCK_BATCH_MQ) {
+            if (held?.clientId === body.clientId) this.locks.delete(k);
+            continue;
+          }
+          if (!held || held.clientId === body.clientId || Date.now() - held.at > 60000) {
+            this.locks.set(k, { clientId: body.clientId, at: Date.now() });
+            ok.push(mq);
+          }
+        }
+        return createResponse(req, ResponseCode.SUCCESS, undefined, {}, req.code === RequestCode.LOCK_BATCH_MQ ? Buffer.from(JSON.stringify({ lockOKMQSet: ok })) : undefined);
       }
       case RequestCode.GET_MAX_OFFSET: {
         const h = GetMaxOffsetRequestHeader.decode(req.extFields);
