@@ -205,9 +205,6 @@ export class BrokerController {
     this.producerManager.doChannelCloseEvent(conn);
   }
 
-  /** Kept for processors: connection close is observed through the server's disconnect event. */
-  watchConnection(_conn: RemotingConnection): void {}
-
   /** NOTIFY_CONSUMER_IDS_CHANGED (oneway) to each member of the group. */
   notifyConsumerIdsChanged(group: string, channels: ClientChannelInfo[]): void {
     for (const info of channels) {

@@ -145,3 +145,62 @@ test('LOCK_BATCH_MQ / UNLOCK_BATCH_MQ', async () => {
   assert.deepEqual(b2.lockOKMQSet.map((m: { queueId: number }) => m.queueId), [0]);
   void pull;
 });
+
+test('GET_TOPIC_CONFIG, GET_TOPIC_NAME_LIST, GET_SYSTEM_TOPIC_LIST_FROM_BROKER, GET_SUBSCRIPTIONGROUP_CONFIG', async () => {
+  await send(t, 'ListTopic', 'x');
+  const tc = json(await t.call(RequestCode.GET_TOPIC_CONFIG, { topic: 'ListTopic' }));
+  assert.equal(tc.topicConfig.topicName, 'ListTopic');
+  assert.equal((await t.call(RequestCode.GET_TOPIC_CONFIG, { topic: 'Nope' })).code, ResponseCode.TOPIC_NOT_EXIST);
+  const names = json(await t.call(RequestCode.GET_TOPIC_NAME_LIST));
+  assert.ok(names.topicList.includes('ListTopic'));
+  assert.equal(names.brokerAddr, t.addr);
+  const sys = json(await t.call(RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_BROKER));
+  assert.ok(sys.topicList.includes('SCHEDULE_TOPIC_XXXX'));
+  assert.ok(!sys.topicList.includes('ListTopic'));
+  const sg = json(await t.call(RequestCode.GET_SUBSCRIPTIONGROUP_CONFIG, { group: 'SELF_TEST_C_GROUP' }));
+  assert.equal(sg.groupName, 'SELF_TEST_C_GROUP');
+  assert.equal((await t.call(RequestCode.GET_SUBSCRIPTIONGROUP_CONFIG, { group: 'NoGroup' })).code, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST);
+});
+
+test('QUERY_TOPIC_CONSUME_BY_WHO, QUERY_TOPICS_BY_CONSUMER', async () => {
+  await send(t, 'WhoTopic', 'x');
+  await t.call(RequestCode.UPDATE_CONSUMER_OFFSET, { consumerGroup: 'WhoGroup', topic: 'WhoTopic', queueId: '0', commitOffset: '1' });
+  const who = json(await t.call(RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, { topic: 'WhoTopic' }));
+  assert.deepEqual(who.groupList, ['WhoGroup']);
+  const topics = json(await t.call(RequestCode.QUERY_TOPICS_BY_CONSUMER, { group: 'WhoGroup' }));
+  assert.deepEqual(topics.topicList, ['WhoTopic']);
+});
+
+test('LITE_PULL_MESSAGE is served like PULL_MESSAGE', async () => {
+  await send(t, 'LiteTopic', 'lite');
+  const ext = { consumerGroup: 'LiteGroup', topic: 'LiteTopic', queueId: '0', queueOffset: '0', maxMsgNums: '8', sysFlag: String(0x4 | 0x10), commitOffset: '0', suspendTimeoutMillis: '0', subscription: '*', subVersion: '0', expressionType: 'TAG' };
+  const r = await t.call(RequestCode.LITE_PULL_MESSAGE, ext);
+  assert.equal(r.code, ResponseCode.SUCCESS);
+  assert.equal(r.extFields.nextBeginOffset, '1');
+});
+
+test('client channels silent past channelExpiredTimeout are dropped and the group is told', async () => {
+  const notified: string[] = [];
+  const c1 = new RemotingClient();
+  const c2 = new RemotingClient();
+  c1.registerProcessor(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, (req: RemotingCommand) => {
+    notified.push(String(req.extFields.consumerGroup));
+    return null;
+  });
+  c2.registerDefaultProcessor(() => null);
+  try {
+    const hb = (c: RemotingClient, id: string) => c.invoke(t.addr, createRequest(RequestCode.HEART_BEAT, {}, heartbeatBody(id, 'ExpGroup', { ExpTopic: '*' })), 3000);
+    await hb(c2, 'old-client');
+    const g = t.broker.consumerManager.getConsumerGroupInfo('ExpGroup')!;
+    // age client 2's last heartbeat beyond the expiry
+    for (const info of g.channels.values()) info.lastUpdateTimestamp -= t.broker.config.channelExpiredTimeout + 1000;
+    await hb(c1, 'live-client');
+    const before = notified.length;
+    t.broker.scanNotActiveChannels();
+    assert.deepEqual([...g.channels.values()].map((i) => i.clientId), ['live-client']);
+    await waitFor(() => notified.length > before, 2000);
+  } finally {
+    c1.close();
+    c2.close();
+  }
+});

@@ -36,7 +36,6 @@ export class ClientManageProcessor {
       return createResponse(req, ResponseCode.SYSTEM_ERROR, `bad HeartbeatData body: ${(e as Error).message}`);
     }
     const clientId = typeof data.clientID === 'string' ? data.clientID : conn.remoteAddress;
-    b.watchConnection(conn);
     const now = Date.now();
     const info = (): ClientChannelInfo => ({ conn, clientId, language: req.language, version: req.version, lastUpdateTimestamp: now });
     for (const raw of asArray(data.consumerDataSet)) {

@@ -215,7 +215,8 @@ export class SendMessageProcessor {
     if (!sg) return fail(req, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group not exist, ${group}`);
     let max = sg.retryMaxTimes;
     if (req.version >= VERSION_V3_4_9 && Number.isInteger(headerMax) && headerMax >= 0) max = headerMax;
-    if (reconsumeTimes > max) {
+    // Orderly consumers (live queue locks) do not retry through %RETRY%: straight to the DLQ.
+    if (reconsumeTimes > max || this.b.rebalanceLockManager.hasLocks(group)) {
       const dlq = TopicValidator.DLQ_GROUP_TOPIC_PREFIX + group;
       this.b.topicConfigManager.createTopicInSendMessageBackMethod(dlq, DLQ_NUMS_PER_GROUP, PERM_READ | PERM_WRITE);
       return dlq;
