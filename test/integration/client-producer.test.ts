@@ -110,3 +110,51 @@ test('a stopped broker: sends retry on the other broker and keep succeeding', as
     await cluster.startBroker(1);
   }
 });
+
+test('name server list with a dead entry: the client fails over to the live one', async () => {
+  const p = new DefaultMQProducer({ producerGroup: 'ItNsFailover', namesrvAddr: `127.0.0.1:1;${cluster.namesrvAddr}` });
+  await p.start();
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await p.send(new Message('ItNsFailoverTopic', `n${i}`))).sendStatus, 'SEND_OK');
+  } finally {
+    await p.shutdown();
+  }
+});
+
+test('a new group reads history from the first offset; searchOffset by time finds the first later message', async () => {
+  const { DefaultMQPushConsumer } = await import('../../src/index.js');
+  const topic = 'ItFromWhere';
+  await cluster.createTopic(topic, 1);
+  const mq = new MessageQueue(topic, cluster.brokers[0]!.name, 0);
+  for (let i = 0; i < 5; i++) await producer.send(new Message(topic, `old${i}`), mq);
+  await new Promise((r) => setTimeout(r, 50));
+  const pivot = Date.now();
+  await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 3; i++) await producer.send(new Message(topic, `new${i}`), mq);
+  const got: string[] = [];
+  const c = new DefaultMQPushConsumer({ consumerGroup: 'ItFromFirst', namesrvAddr: cluster.namesrvAddr, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+  c.subscribe(topic, '*');
+  c.registerMessageListener((msgs) => void got.push(...msgs.map((m) => m.body.toString())));
+  await c.start();
+  try {
+    const end = Date.now() + 10000;
+    while (got.length < 8 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(got.length, 8);
+  } finally {
+    await c.shutdown();
+  }
+  const lite = new DefaultLitePullConsumer({ consumerGroup: 'ItFromTs', namesrvAddr: cluster.namesrvAddr });
+  lite.assign([mq]);
+  await lite.start();
+  try {
+    const off = await lite.offsetForTimestamp(mq, pivot);
+    assert.equal(off, 5);
+    await lite.seek(mq, off);
+    const out: string[] = [];
+    const end = Date.now() + 10000;
+    while (out.length < 3 && Date.now() < end) out.push(...(await lite.poll(200)).map((m) => m.body.toString()));
+    assert.deepEqual(out, ['new0', 'new1', 'new2']);
+  } finally {
+    await lite.shutdown();
+  }
+});
