@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { destination, pino, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -10,7 +10,7 @@ export type { Logger };
  */
 const options = { level: process.env.RMQ_LOG_LEVEL ?? 'info', base: { pid: process.pid } };
 export const rootLogger: Logger =
-  process.env.RMQ_LOG_DEST === 'stderr' ? pino(options, pino.destination({ dest: 2, sync: true })) : pino(options);
+  process.env.RMQ_LOG_DEST === 'stderr' ? pino(options, destination({ dest: 2, sync: true })) : pino(options);
 
 export function componentLogger(component: string, context: Record<string, unknown> = {}): Logger {
   return rootLogger.child({ component, ...context });
