@@ -85,7 +85,8 @@ export class BrokerController {
   private readonly opts: BrokerControllerOptions;
 
   constructor(config: BrokerConfig | Partial<BrokerConfig> = {}, opts: BrokerControllerOptions = {}) {
-    this.config = { ...defaultBrokerConfig(), ...config } as BrokerConfig;
+    const given = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
+    this.config = { ...defaultBrokerConfig(), ...given } as BrokerConfig;
     validateBrokerConfig(this.config);
     this.opts = opts;
     this.log = opts.logger ?? componentLogger('broker', { brokerName: this.config.brokerName });

@@ -169,7 +169,8 @@ export class SendMessageProcessor {
         properties = removeProperties(properties, [PROPERTY.DELAY]);
       }
     }
-    if (Buffer.byteLength(properties) > MAX_PROPERTIES_BYTES - 64) {
+    // Only long strings can exceed the limit in UTF-8 bytes (at most 3 bytes per UTF-16 unit here).
+    if (properties.length > (MAX_PROPERTIES_BYTES - 64) / 3 && Buffer.byteLength(properties) > MAX_PROPERTIES_BYTES - 64) {
       return fail(req, ResponseCode.MESSAGE_ILLEGAL, `the message properties are longer than ${MAX_PROPERTIES_BYTES} bytes`);
     }
     properties = appendProperty(properties, PROPERTY.CLUSTER, this.clusterProp);
