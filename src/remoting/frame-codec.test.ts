@@ -153,6 +153,15 @@ test('frame codec: oversized frame rejected with a clear error', () => {
   assert.equal(n, 1);
 });
 
+test('frame codec: an incomplete frame holds what arrived, not what its length claims', () => {
+  const dec = new FrameDecoder();
+  const head = Buffer.alloc(100);
+  head.writeInt32BE(DEFAULT_MAX_FRAME_BYTES - 4, 0); // the largest allowed frame
+  head.writeUInt32BE(2, 4);
+  dec.push(head, () => assert.fail('no frame yet'));
+  assert.equal(dec.bufferedBytes, 100);
+});
+
 test('frame codec: malformed frames give FrameError, never a crash', () => {
   const bad: Buffer[] = [];
   const mk = (type: number, header: Buffer, body = Buffer.alloc(0)) => {

@@ -335,14 +335,17 @@ export function decodeFrame(buf: Buffer, start = 0, end = buf.length): RemotingC
 /**
  * Splits a TCP byte stream into frames. Frames may be split at any byte and many may share a chunk.
  * A frame that lies wholly inside one chunk is decoded in place (its body is a view of the chunk);
- * only a frame spanning chunks is copied, once, into a buffer of its exact size.
+ * a frame spanning chunks keeps references to its pieces and is copied once, when complete, into a
+ * buffer of its exact size. Memory held for an incomplete frame is what has arrived, not what its
+ * length field claims, so a peer announcing 16 MiB and sending little costs little.
  * After an error the decoder is unusable: the stream has lost framing, close the connection.
  */
 export class FrameDecoder {
   private readonly maxFrameBytes: number;
-  /** Frame being assembled across chunks (exact size), and how much of it is filled. */
-  private partial: Buffer | null = null;
-  private partialFilled = 0;
+  /** Pieces of the frame being assembled across chunks, their total, and the frame's full size (0 = none). */
+  private pieces: Buffer[] = [];
+  private piecesBytes = 0;
+  private partialTotal = 0;
   /** Length field split across chunks. */
   private readonly lengthBytes = Buffer.alloc(LENGTH_FIELD_BYTES);
   private lengthFilled = 0;
@@ -354,7 +357,7 @@ export class FrameDecoder {
 
   /** Bytes held waiting for the rest of a frame. */
   get bufferedBytes(): number {
-    return this.partial !== null ? this.partialFilled : this.lengthFilled;
+    return this.partialTotal !== 0 ? this.piecesBytes : this.lengthFilled;
   }
 
   private checkLength(length: number): number {
@@ -368,25 +371,31 @@ export class FrameDecoder {
 
   private fail(e: FrameError): FrameError {
     this.failed = e;
-    this.partial = null;
+    this.pieces = [];
+    this.piecesBytes = 0;
+    this.partialTotal = 0;
     return e;
   }
 
-  /** Feeds a chunk; calls `onFrame` for each complete frame in order. Throws FrameError. */
+  /**
+   * Feeds a chunk; calls `onFrame` for each complete frame in order. Throws FrameError.
+   * The decoder (and decoded bodies) may keep views of `chunk`: do not reuse it afterwards.
+   */
   push(chunk: Buffer, onFrame: (cmd: RemotingCommand) => void): void {
     if (this.failed !== null) throw this.failed;
     let pos = 0;
     const n = chunk.length;
     while (pos < n) {
-      if (this.partial !== null) {
-        const take = Math.min(this.partial.length - this.partialFilled, n - pos);
-        chunk.copy(this.partial, this.partialFilled, pos, pos + take);
-        this.partialFilled += take;
+      if (this.partialTotal !== 0) {
+        const take = Math.min(this.partialTotal - this.piecesBytes, n - pos);
+        this.pieces.push(chunk.subarray(pos, pos + take));
+        this.piecesBytes += take;
         pos += take;
-        if (this.partialFilled < this.partial.length) return;
-        const frame = this.partial;
-        this.partial = null;
-        this.partialFilled = 0;
+        if (this.piecesBytes < this.partialTotal) return;
+        const frame = Buffer.concat(this.pieces, this.partialTotal);
+        this.pieces = [];
+        this.piecesBytes = 0;
+        this.partialTotal = 0;
         this.emit(frame, 0, frame.length, onFrame);
         continue;
       }
@@ -397,10 +406,9 @@ export class FrameDecoder {
         pos += take;
         if (this.lengthFilled < LENGTH_FIELD_BYTES) return;
         this.lengthFilled = 0;
-        const total = this.checkLength(this.lengthBytes.readInt32BE(0));
-        this.partial = Buffer.allocUnsafe(total);
-        this.lengthBytes.copy(this.partial, 0);
-        this.partialFilled = LENGTH_FIELD_BYTES;
+        this.partialTotal = this.checkLength(this.lengthBytes.readInt32BE(0));
+        this.pieces.push(Buffer.from(this.lengthBytes));
+        this.piecesBytes = LENGTH_FIELD_BYTES;
         continue;
       }
       const total = this.checkLength(chunk.readInt32BE(pos));
@@ -409,9 +417,9 @@ export class FrameDecoder {
         pos += total;
         continue;
       }
-      this.partial = Buffer.allocUnsafe(total);
-      chunk.copy(this.partial, 0, pos, n);
-      this.partialFilled = n - pos;
+      this.partialTotal = total;
+      this.pieces.push(chunk.subarray(pos, n));
+      this.piecesBytes = n - pos;
       return;
     }
   }
