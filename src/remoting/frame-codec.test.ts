@@ -199,6 +199,30 @@ test('frame codec: malformed frames give FrameError, never a crash', () => {
   }
 });
 
+test('frame codec: random garbage only ever raises FrameError (fast-check)', () => {
+  const seed = Number(process.env.FC_SEED ?? Date.now() % 2147483647);
+  console.log(`frame-codec garbage: fast-check seed ${seed}`);
+  const valid = fixtures.slice(0, 20).map((f) => f.bytes);
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.constantFrom(...valid).map((b) => new Uint8Array(b))), { maxLength: 8 }),
+      fc.integer({ min: 0, max: 400 }),
+      fc.integer({ min: 0, max: 255 }),
+      (parts, flipAt, flipTo) => {
+        const all = Buffer.concat(parts.map((p) => Buffer.from(p)));
+        if (all.length > 0) all[flipAt % all.length] = flipTo;
+        const dec = new FrameDecoder(1 << 20);
+        try {
+          dec.push(all, () => {});
+        } catch (e) {
+          if (!(e instanceof FrameError)) throw e;
+        }
+      },
+    ),
+    { seed, numRuns: 2000 },
+  );
+});
+
 test('frame codec: ali-ons native extFields values become strings', () => {
   const header = Buffer.from('{"code":11,"language":"JAVA","opaque":3,"flag":0,"version":121,"extFields":{"queueId":1,"unitMode":false,"x":null}}');
   const b = Buffer.alloc(8 + header.length);

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixturePath, tempDir } from '../support/paths.js';
 import { NamesrvController } from '../../src/namesrv/namesrv-controller.js';
-import { FrameDecoder, decodeFrame } from '../../src/remoting/frame-codec.js';
+import { FrameDecoder, decodeFrame, encodeFrame } from '../../src/remoting/frame-codec.js';
 import { parseFastjson } from '../../src/protocol/body/fastjson.js';
 import { FLAG_ONEWAY, type RemotingCommand } from '../../src/protocol/remoting-command.js';
 import { ResponseCode } from '../../src/protocol/response-code.js';
@@ -84,6 +84,7 @@ test('namesrv fixtures: the recorded registrations, sent as one stream, are answ
     assert.equal((decodeFrame(bytesOf(req.file)).flag & FLAG_ONEWAY), 0);
     // Recorded: {"code":0,"extFields":{},"flag":1,"language":"JAVA","opaque":N,"serializeTypeCurrentRPC":"JSON","version":409}
     assert.deepEqual(ours, decodeFrame(recorded), req.answeredBy!);
+    assert.ok(encodeFrame(ours).equals(recorded), `${req.answeredBy}: bytes differ`);
   });
 });
 
