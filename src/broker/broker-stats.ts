@@ -107,6 +107,7 @@ export class BrokerStats {
       runtime: `[ ${Math.floor(s / 86400)} days, ${Math.floor((s % 86400) / 3600)} hours, ${Math.floor((s % 3600) / 60)} minutes, ${s % 60} seconds ]`,
       processCpuMicros: String(cpuMicros),
       msgPutTotal: String(this.msgPutTotal),
+      msgGetTotal: String(this.msgGetTotal),
       brokerCpuMicrosPerMsg: dPut > 0 ? (dCpu / dPut).toFixed(2) : '0',
       brokerCpuMicrosPerMsgSinceBoot: this.msgPutTotal > 0 ? (cpuMicros / this.msgPutTotal).toFixed(2) : '0',
       rss: String(process.memoryUsage.rss()),
