@@ -8,3 +8,5 @@ export { PROPERTY as MessageConst, SYS_FLAG as MessageSysFlag } from './message/
 export { RmqError } from './common/errors.js';
 
 // Server-side exports (name server, broker, admin) are added below by their modules.
+export { NamesrvController, type NamesrvControllerOptions } from './namesrv/namesrv-controller.js';
+export { defaultNamesrvConfig, type NamesrvConfig } from './namesrv/namesrv-config.js';
