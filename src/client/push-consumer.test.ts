@@ -294,3 +294,36 @@ test('orderly: each queue consumed in order, one batch at a time; a suspended ba
   }
   assert.equal([...cluster.brokers[0]!.locks.values()].length + [...cluster.brokers[1]!.locks.values()].length, 0, 'locks released on shutdown');
 });
+
+test('awaitTerminationMillisWhenShutdown: in-flight listener calls finish and are committed; the next member does not see them again', async () => {
+  const cluster = new FakeCluster();
+  cluster.addBroker('broker-a', 10911);
+  cluster.createTopic('T', 1);
+  const producer = new DefaultMQProducer({ producerGroup: 'PG', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport() });
+  await producer.start();
+  for (let i = 0; i < 4; i++) await producer.send(new Message('T', `s${i}`));
+  const first: string[] = [];
+  let started = 0;
+  const c1 = consumer(cluster, 'CGS', async (msgs) => {
+    started++;
+    await new Promise((r) => setTimeout(r, 200));
+    first.push(...msgs.map((m) => m.body.toString()));
+  }, { awaitTerminationMillisWhenShutdown: 3000, consumeThreadMax: 4 });
+  const second: string[] = [];
+  const c2 = consumer(cluster, 'CGS', (msgs) => void second.push(...msgs.map((m) => m.body.toString())));
+  try {
+    await c1.start();
+    await waitFor(() => started === 4, 5000, 'four listener calls running');
+    await c1.shutdown();
+    assert.equal(first.length, 4);
+    await c2.start();
+    await producer.send(new Message('T', 'after'));
+    await waitFor(() => second.length >= 1, 5000, 'new message');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(second, ['after']);
+  } finally {
+    await c1.shutdown();
+    await c2.shutdown();
+    await producer.shutdown();
+  }
+});

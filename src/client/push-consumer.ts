@@ -114,6 +114,8 @@ export interface PushConsumerOptions extends ClientConfig {
   offsetStoreDir?: string;
   /** Orderly: pause of a queue after SUSPEND_CURRENT_QUEUE_A_MOMENT, ms (default 1000). */
   suspendCurrentQueueTimeMillis?: number;
+  /** On shutdown, wait up to this long for listener calls in flight so their offsets are committed (default 0). */
+  awaitTerminationMillisWhenShutdown?: number;
   /** Initial subscriptions: topic -> expression. */
   subscription?: Record<string, string>;
   transport?: ClientTransport;
@@ -155,6 +157,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
   maxReconsumeTimes: number;
   offsetStoreDir?: string;
   suspendCurrentQueueTimeMillis: number;
+  awaitTerminationMillisWhenShutdown: number;
   readonly clientConfig: ClientConfig;
 
   private listener?: MessageListenerConcurrently;
@@ -179,7 +182,8 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     this.consumeFromWhere = options.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET';
     this.consumeTimestamp = options.consumeTimestamp ?? formatConsumeTimestamp(Date.now() - 30 * 60 * 1000);
     this.allocateMessageQueueStrategy = options.allocateMessageQueueStrategy ?? new AllocateMessageQueueAveragely();
-    this.consumeThreadMin = options.consumeThreadMin ?? 20;
+    // An explicit consumeThreadMax alone also lowers the minimum (Java would reject min > max).
+    this.consumeThreadMin = options.consumeThreadMin ?? Math.min(20, options.consumeThreadMax ?? 20);
     this.consumeThreadMax = options.consumeThreadMax ?? 20;
     this.consumeConcurrentlyMaxSpan = options.consumeConcurrentlyMaxSpan ?? 2000;
     this.pullThresholdForQueue = options.pullThresholdForQueue ?? 1000;
@@ -191,6 +195,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     this.maxReconsumeTimes = options.maxReconsumeTimes ?? -1;
     this.offsetStoreDir = options.offsetStoreDir;
     this.suspendCurrentQueueTimeMillis = options.suspendCurrentQueueTimeMillis ?? 1000;
+    this.awaitTerminationMillisWhenShutdown = options.awaitTerminationMillisWhenShutdown ?? 0;
     this.transport = options.transport;
     this.clientConfig = { ...options };
     for (const [t, e] of Object.entries(options.subscription ?? {})) this.subscribe(t, e);
@@ -322,8 +327,19 @@ export class DefaultMQPushConsumer implements ConsumerInner {
 
   async shutdown(): Promise<void> {
     if (this.state !== 'RUNNING') return;
-    this.state = 'SHUTDOWN_ALREADY';
     const owned = this.rebalance?.ownedQueues() ?? [];
+    if (this.awaitTerminationMillisWhenShutdown > 0 && this.inFlight.size > 0) {
+      // Stop pulling, let running listener calls finish (bounded) so their offsets are committed below.
+      this.paused = true;
+      this.waiting.length = 0;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inFlight]),
+        new Promise<void>((r) => (timer = setTimeout(r, this.awaitTerminationMillisWhenShutdown))),
+      ]);
+      clearTimeout(timer);
+    }
+    this.state = 'SHUTDOWN_ALREADY';
     this.rebalance?.dropAll();
     await this.persistOffsets(owned, false);
     if (this.orderlyListener && this.messageModel === 'CLUSTERING') await this.rebalance?.unlockAll(owned);
