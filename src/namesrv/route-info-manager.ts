@@ -386,6 +386,37 @@ export class RouteInfoManager {
     return n;
   }
 
+  /**
+   * GET_SYSTEM_TOPIC_LIST_FROM_NS: every cluster name and broker name (each is a system topic), plus
+   * one broker address for the caller to ask about the rest.
+   */
+  getSystemTopicList(): { topicList: string[]; brokerAddr?: string } {
+    const topics = new Set<string>();
+    for (const [cluster, names] of this.clusterAddrTable) {
+      topics.add(cluster);
+      for (const n of names) topics.add(n);
+    }
+    let brokerAddr: string | undefined;
+    for (const bd of this.brokerAddrTable.values()) {
+      const first = Object.values(bd.brokerAddrs)[0];
+      if (first !== undefined) {
+        brokerAddr = first;
+        break;
+      }
+    }
+    return brokerAddr === undefined ? { topicList: [...topics] } : { brokerAddr, topicList: [...topics] };
+  }
+
+  /** Topics whose (first) queue data's topicSysFlag passes `pred` (unit-topic queries). */
+  getTopicsBySysFlag(pred: (topicSysFlag: number) => boolean): string[] {
+    const out: string[] = [];
+    for (const [topic, byBroker] of this.topicQueueTable) {
+      const first = byBroker.values().next();
+      if (!first.done && pred(first.value.topicSysFlag)) out.push(topic);
+    }
+    return out;
+  }
+
   /** Names of the brokers of a cluster. */
   brokerNamesOf(cluster: string): string[] {
     return [...(this.clusterAddrTable.get(cluster) ?? [])];

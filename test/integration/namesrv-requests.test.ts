@@ -174,6 +174,31 @@ test('namesrv GET_ALL_TOPIC_LIST_FROM_NAMESERVER and GET_TOPICS_BY_CLUSTER', asy
   assert.deepEqual(none, []);
 });
 
+test('namesrv GET_SYSTEM_TOPIC_LIST_FROM_NS and the unit topic lists', async () => {
+  const sys = json(await call(createRequest(RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_NS)));
+  for (const t of ['DefaultCluster', 'broker-a', 'ClusterZ', 'broker-z']) assert.ok(sys.topicList.includes(t), t);
+  assert.match(sys.brokerAddr, /^10\.0\.0\.\d:10911$/);
+  const reg = await call(
+    registerRequest({
+      brokerName: 'broker-u',
+      brokerAddr: '10.0.0.5:10911',
+      cluster: 'ClusterU',
+      topics: [
+        { ...topic('UnitT'), topicSysFlag: 1 },
+        { ...topic('UnitSubT'), topicSysFlag: 2 },
+        { ...topic('BothT'), topicSysFlag: 3 },
+      ],
+    }),
+  );
+  assert.equal(reg.code, ResponseCode.SUCCESS);
+  const list = async (code: number) => new Set(json(await call(createRequest(code))).topicList as string[]);
+  assert.deepEqual(await list(RequestCode.GET_UNIT_TOPIC_LIST), new Set(['UnitT', 'BothT']));
+  assert.deepEqual(await list(RequestCode.GET_HAS_UNIT_SUB_TOPIC_LIST), new Set(['UnitSubT', 'BothT']));
+  assert.deepEqual(await list(RequestCode.GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST), new Set(['UnitSubT']));
+  const un = await call(createRequest(RequestCode.UNREGISTER_BROKER, UnRegisterBrokerRequestHeader.encode({ brokerName: 'broker-u', brokerAddr: '10.0.0.5:10911', clusterName: 'ClusterU', brokerId: 0 })));
+  assert.equal(un.code, ResponseCode.SUCCESS);
+});
+
 test('namesrv QUERY_DATA_VERSION: changed flag and our stored version', async () => {
   const q = (dv: DataVersion) =>
     call(

@@ -1,7 +1,8 @@
 /**
  * Route and topic queries and edits: GET_ROUTEINFO_BY_TOPIC, GET_BROKER_CLUSTER_INFO,
  * GET_ALL_TOPIC_LIST_FROM_NAMESERVER, GET_TOPICS_BY_CLUSTER, DELETE_TOPIC_IN_NAMESRV,
- * REGISTER_TOPIC_IN_NAMESRV, WIPE/ADD_WRITE_PERM_OF_BROKER (remoting-protocol.md §5.4, §6.8).
+ * REGISTER_TOPIC_IN_NAMESRV, WIPE/ADD_WRITE_PERM_OF_BROKER (remoting-protocol.md §5.4, §6.8), and the
+ * system/unit topic lists mqadmin and the dashboard ask for.
  * Bodies are standard JSON (quoted map keys), which every Java and JS client reads.
  */
 import { createResponse, type RemotingCommand } from '../../protocol/remoting-command.js';
@@ -21,6 +22,10 @@ import { fastjsonBody, parseFastjson } from '../../protocol/body/fastjson.js';
 import type { QueueData, TopicRouteData } from '../../protocol/body/types.js';
 import { ORDER_TOPIC_CONFIG } from '../kv-config-manager.js';
 import type { NamesrvContext, ProcessorEntries } from './context.js';
+
+/** TopicSysFlag bits. */
+const FLAG_UNIT = 0x1;
+const FLAG_UNIT_SUB = 0x2;
 
 /** Java's FAQUrl.suggestTodo(APPLY_TOPIC_URL) suffix. */
 const FAQ_SUFFIX = '\nSee http://rocketmq.apache.org/docs/faq/ for further details.';
@@ -85,7 +90,21 @@ export function routeProcessors(ctx: NamesrvContext): ProcessorEntries {
     return createResponse(req, ResponseCode.SUCCESS, undefined, AddWritePermOfBrokerResponseHeader.encode({ addTopicCount }));
   };
 
+  const topicListBy =
+    (pred: (flag: number) => boolean) =>
+    (req: RemotingCommand): RemotingCommand => {
+      if (!ctx.config.enableTopicList) return createResponse(req, ResponseCode.SYSTEM_ERROR, 'disable');
+      return createResponse(req, ResponseCode.SUCCESS, undefined, {}, fastjsonBody({ topicList: ctx.routeInfo.getTopicsBySysFlag(pred) }));
+    };
+
+  const getSystemTopicList = (req: RemotingCommand): RemotingCommand =>
+    createResponse(req, ResponseCode.SUCCESS, undefined, {}, fastjsonBody(ctx.routeInfo.getSystemTopicList()));
+
   return [
+    [RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_NS, getSystemTopicList],
+    [RequestCode.GET_UNIT_TOPIC_LIST, topicListBy((f) => (f & FLAG_UNIT) !== 0)],
+    [RequestCode.GET_HAS_UNIT_SUB_TOPIC_LIST, topicListBy((f) => (f & FLAG_UNIT_SUB) !== 0)],
+    [RequestCode.GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST, topicListBy((f) => (f & FLAG_UNIT) === 0 && (f & FLAG_UNIT_SUB) !== 0)],
     [RequestCode.GET_ROUTEINFO_BY_TOPIC, getRouteInfo],
     [RequestCode.GET_BROKER_CLUSTER_INFO, getClusterInfo],
     [RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, getAllTopicList],
