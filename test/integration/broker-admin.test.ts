@@ -2,12 +2,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestCode } from '../../src/protocol/request-code.js';
 import { ResponseCode } from '../../src/protocol/response-code.js';
-import { createRequest, type RemotingCommand } from '../../src/protocol/remoting-command.js';
+import { createRequest, createResponse, type RemotingCommand } from '../../src/protocol/remoting-command.js';
 import { CreateTopicRequestHeader } from '../../src/protocol/headers/admin.js';
 import { parseConsumeStats, parseTopicStatsTable } from '../../src/protocol/body/message-queue-map.js';
 import { parseFastjson } from '../../src/protocol/body/fastjson.js';
 import { RemotingClient } from '../../src/remoting/remoting-client.js';
-import { heartbeatBody, pull, send, startBroker, waitFor, type TestBroker } from './broker-harness.js';
+import { heartbeatBody, pull, records, send, startBroker, waitFor, type TestBroker } from './broker-harness.js';
 
 let t: TestBroker;
 before(async () => {
@@ -202,5 +202,34 @@ test('client channels silent past channelExpiredTimeout are dropped and the grou
   } finally {
     c1.close();
     c2.close();
+  }
+});
+
+test('GET_CONSUMER_RUNNING_INFO and CONSUME_MESSAGE_DIRECTLY are forwarded to the client', async () => {
+  const seen: RemotingCommand[] = [];
+  const c = new RemotingClient();
+  c.registerProcessor(RequestCode.GET_CONSUMER_RUNNING_INFO, (req: RemotingCommand) => {
+    seen.push(req);
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, Buffer.from('{"properties":{"x":"1"}}'));
+  });
+  c.registerProcessor(RequestCode.CONSUME_MESSAGE_DIRECTLY, (req: RemotingCommand) => {
+    seen.push(req);
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, Buffer.from('{"consumeResult":"CR_SUCCESS"}'));
+  });
+  c.registerDefaultProcessor(() => null);
+  try {
+    await c.invoke(t.addr, createRequest(RequestCode.HEART_BEAT, {}, heartbeatBody('run-client', 'RunGroup', { RunTopic: '*' })), 3000);
+    const info = await t.call(RequestCode.GET_CONSUMER_RUNNING_INFO, { consumerGroup: 'RunGroup', clientId: 'run-client' });
+    assert.equal(info.code, ResponseCode.SUCCESS);
+    assert.equal(json(info).properties.x, '1');
+    const sent = await send(t, 'RunTopic', 'direct');
+    const direct = await t.call(RequestCode.CONSUME_MESSAGE_DIRECTLY, { consumerGroup: 'RunGroup', clientId: 'run-client', msgId: sent.extFields.msgId! });
+    assert.equal(json(direct).consumeResult, 'CR_SUCCESS');
+    assert.equal(records(seen[1]!)[0]!.body.toString(), 'direct');
+    const offline = await t.call(RequestCode.GET_CONSUMER_RUNNING_INFO, { consumerGroup: 'RunGroup', clientId: 'nobody' });
+    assert.equal(offline.code, ResponseCode.SYSTEM_ERROR);
+    assert.match(offline.remark ?? '', /not online/);
+  } finally {
+    c.close();
   }
 });

@@ -25,7 +25,9 @@ import {
   ResetOffsetRequestHeader,
   SearchOffsetRequestHeader,
 } from '../../protocol/headers/consumer-offset.js';
+import { ConsumeMessageDirectlyResultRequestHeader, GetConsumerRunningInfoRequestHeader } from '../../protocol/headers/consumer.js';
 import { fastjsonBody, parseFastjson } from '../../protocol/body/fastjson.js';
+import { decodeOffsetMessageId } from '../../message/message-id.js';
 import { consumeStatsJson, messageQueueMap, topicStatsTableJson } from '../../protocol/body/message-queue-map.js';
 import type { Connection, MessageQueue, OffsetWrapper, TopicOffset } from '../../protocol/body/types.js';
 import type { RemotingConnection } from '../../remoting/types.js';
@@ -97,6 +99,44 @@ export class AdminBrokerProcessor {
     reg(R.INVOKE_BROKER_TO_RESET_OFFSET, (req) => this.resetOffset(req));
     reg(R.GET_ALL_CONSUMER_OFFSET, (req) => this.ok(req, Buffer.from(this.b.consumerOffsetManager.encode())));
     reg(R.GET_ALL_DELAY_OFFSET, (req) => this.ok(req, Buffer.from(this.b.scheduleMessageService.encode())));
+    reg(R.GET_CONSUMER_RUNNING_INFO, (req) => this.getConsumerRunningInfo(req));
+    reg(R.CONSUME_MESSAGE_DIRECTLY, (req) => this.consumeMessageDirectly(req));
+  }
+
+  /** Forwards an admin request to one consumer client (Java's callConsumer) and relays its answer. */
+  private async callConsumer(req: RemotingCommand, group: string, clientId: string, body?: Buffer): Promise<RemotingCommand> {
+    const info = this.b.consumerManager.findChannelByClientId(group, clientId);
+    if (!info || info.conn.closed) return createResponse(req, ResponseCode.SYSTEM_ERROR, `The Consumer <${clientId}> not online`);
+    try {
+      const res = await info.conn.invoke(createRequest(req.code, { ...req.extFields }, body ?? req.body), 5000);
+      return createResponse(req, res.code, res.remark, res.extFields, res.body);
+    } catch (e) {
+      return createResponse(req, ResponseCode.SYSTEM_ERROR, `invoke consumer <${clientId}> failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** GET_CONSUMER_RUNNING_INFO from an admin tool: asked of the client itself. */
+  getConsumerRunningInfo(req: RemotingCommand): Promise<RemotingCommand> {
+    const h = GetConsumerRunningInfoRequestHeader.decode(req.extFields);
+    return this.callConsumer(req, h.consumerGroup, h.clientId);
+  }
+
+  /** CONSUME_MESSAGE_DIRECTLY: the broker attaches the stored record (by offset msgId), the client consumes it. */
+  consumeMessageDirectly(req: RemotingCommand): Promise<RemotingCommand> | RemotingCommand {
+    const h = ConsumeMessageDirectlyResultRequestHeader.decode(req.extFields);
+    if (!h.clientId) return createResponse(req, ResponseCode.SYSTEM_ERROR, 'clientId is required');
+    let body: Buffer | undefined;
+    if (h.msgId) {
+      let offset: number;
+      try {
+        offset = decodeOffsetMessageId(h.msgId).physicalOffset;
+      } catch (e) {
+        return createResponse(req, ResponseCode.SYSTEM_ERROR, (e as Error).message);
+      }
+      body = this.b.store.selectOneMessageByOffset(offset) ?? undefined;
+      if (!body) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no message found for msgId ${h.msgId}`);
+    }
+    return this.callConsumer(req, h.consumerGroup, h.clientId, body);
   }
 
   private ok(req: RemotingCommand, body?: Buffer, ext: Record<string, string> = {}): RemotingCommand {
