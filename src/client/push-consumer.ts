@@ -221,8 +221,16 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     this.rebalance?.subscriptionInner.delete(topic);
   }
 
+  // Overloads: an async listener gets Promise<status> as its contextual return type, so a literal
+  // `return 'CONSUME_SUCCESS'` keeps its literal type (a union with the sync form would widen it).
+  registerMessageListener(listener: (msgs: MessageExt[], context: ConsumeConcurrentlyContext) => Promise<ConsumeConcurrentlyStatus | void>): void;
+  registerMessageListener(listener: (msgs: MessageExt[], context: ConsumeConcurrentlyContext) => ConsumeConcurrentlyStatus): void;
+  registerMessageListener(listener: (msgs: MessageExt[], context: ConsumeConcurrentlyContext) => void): void;
+  registerMessageListener(listener: { consumeMessage(msgs: MessageExt[], context: ConsumeConcurrentlyContext): Promise<ConsumeConcurrentlyStatus | void> }): void;
+  registerMessageListener(listener: { consumeMessage(msgs: MessageExt[], context: ConsumeConcurrentlyContext): ConsumeConcurrentlyStatus }): void;
+  registerMessageListener(listener: { consumeMessage(msgs: MessageExt[], context: ConsumeConcurrentlyContext): void }): void;
   registerMessageListener(listener: MessageListenerConcurrently | MessageListenerConcurrentlyObject): void {
-    this.listener = typeof listener === 'function' ? listener : (msgs, ctx) => listener.consumeMessage(msgs, ctx);
+    this.listener = typeof listener === 'function' ? listener : (msgs, ctx) => listener.consumeMessage(msgs, ctx) as ConsumeConcurrentlyStatus | void;
     this.orderlyListener = undefined;
   }
 
@@ -230,6 +238,12 @@ export class DefaultMQPushConsumer implements ConsumerInner {
    * Consumes each queue in order (MessageListenerOrderly). In clustering mode the client holds a
    * broker lock on every queue it consumes, so no other member consumes it at the same time.
    */
+  registerMessageListenerOrderly(listener: (msgs: MessageExt[], context: ConsumeOrderlyContext) => Promise<ConsumeOrderlyStatus | void>): void;
+  registerMessageListenerOrderly(listener: (msgs: MessageExt[], context: ConsumeOrderlyContext) => ConsumeOrderlyStatus): void;
+  registerMessageListenerOrderly(listener: (msgs: MessageExt[], context: ConsumeOrderlyContext) => void): void;
+  registerMessageListenerOrderly(listener: { consumeMessage(msgs: MessageExt[], context: ConsumeOrderlyContext): Promise<ConsumeOrderlyStatus | void> }): void;
+  registerMessageListenerOrderly(listener: { consumeMessage(msgs: MessageExt[], context: ConsumeOrderlyContext): ConsumeOrderlyStatus }): void;
+  registerMessageListenerOrderly(listener: { consumeMessage(msgs: MessageExt[], context: ConsumeOrderlyContext): void }): void;
   registerMessageListenerOrderly(listener: MessageListenerOrderly | { consumeMessage: MessageListenerOrderly }): void {
     this.orderlyListener = typeof listener === 'function' ? listener : (msgs, ctx) => listener.consumeMessage(msgs, ctx);
     this.listener = undefined;
