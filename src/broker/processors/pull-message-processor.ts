@@ -64,6 +64,8 @@ export function pullResponseCode(status: GetMessageStatus, requestedOffset: numb
 export class PullMessageProcessor {
   /** Parsed header subscriptions, by expression (bounded). */
   private readonly subCache = new Map<string, SubscriptionData>();
+  /** One filter per subscription object (heartbeat subscriptions are replaced, not mutated). */
+  private readonly filters = new WeakMap<SubscriptionData, TagCodeFilter>();
 
   constructor(private readonly b: BrokerController) {}
 
@@ -122,7 +124,11 @@ export class PullMessageProcessor {
       if (!sd) return createResponse(req, ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's subscription not exist, group: ${h.consumerGroup} topic: ${h.topic}`);
       if (sd.subVersion < h.subVersion) return createResponse(req, ResponseCode.SUBSCRIPTION_NOT_LATEST, `the consumer's subscription not latest`);
     }
-    const filter = new TagCodeFilter(sd);
+    let filter = this.filters.get(sd);
+    if (!filter) {
+      filter = new TagCodeFilter(sd);
+      this.filters.set(sd, filter);
+    }
     const maxBytes = h.maxMsgBytes && h.maxMsgBytes > 0 ? Math.min(h.maxMsgBytes, b.config.maxTransferBytesOnMessageInMemory) : b.config.maxTransferBytesOnMessageInMemory;
     const maxNums = Math.min(Math.max(h.maxMsgNums, 1), b.config.maxTransferCountOnMessageInMemory);
     const r = b.store.getMessage(h.consumerGroup, h.topic, h.queueId, h.queueOffset, maxNums, maxBytes, filter);
