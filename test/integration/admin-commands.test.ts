@@ -82,7 +82,7 @@ describe('rmq admin', () => {
     assert.match(statusText.stdout, /#Broker Name\s+#QID\s+#Min Offset\s+#Max Offset\s+#Last Updated/);
   });
 
-  test('sendMessage, queryMsgByKey, queryMsgById, queryMsgByOffset, consumeMessage', async () => {
+  test('sendMessage, queryMsgByKey, queryMsgById, queryMsgByOffset, consumeMessage, printMsg', async () => {
     const sent = await runJson<{ sendStatus: string; msgId: string; offsetMsgId: string; queueId: number; queueOffset: number }>(
       ['admin', 'sendMessage', ...n, '-t', topic, '-p', 'hello admin', '-k', 'key-1', '-c', 'TagA'],
     );
@@ -110,6 +110,12 @@ describe('rmq admin', () => {
     assert.deepEqual(consumed.messages.map((m) => m['body']).sort(), ['hello admin', 'second']);
     const one = await runJson<{ count: number }>(['admin', 'consumeMessage', ...n, '-t', topic, '-b', 'broker-a', '-i', '1', '-c', '5']);
     assert.equal(one.count, sent.queueId === 1 ? 2 : 1); // the first message went to a random queue
+
+    const printed = await runJson<{ count: number; messages: Json[] }>(['admin', 'printMsg', ...n, '-t', topic, '-s', 'TagA']);
+    assert.equal(printed.count, 1);
+    assert.equal(printed.messages[0]!['body'], 'hello admin');
+    const printedText = await runCli(['admin', 'printMsg', ...n, '-t', topic]);
+    assert.match(printedText.stdout, /MSGID: [0-9A-F]{32} MessageExt \[.*\] BODY: second/);
   });
 
   test('updateSubGroup, consumerProgress, resetOffsetByTime, deleteSubGroup', async () => {

@@ -19,6 +19,7 @@ import { updateSubGroup } from './update-sub-group.js';
 import { updateTopic } from './update-topic.js';
 import { getBrokerConfig, updateBrokerConfig } from './broker-config.js';
 import { addWritePerm, deleteKvConfig, getNamesrvConfig, updateKvConfig, updateNamesrvConfig, wipeWritePerm } from './namesrv-config.js';
+import { printMsg } from './print-msg.js';
 import { producerConnection } from './producer-connection.js';
 import { queryMsgByUniqueKey } from './query-msg-by-unique-key.js';
 import { topicClusterList, updateTopicPerm } from './topic-extra.js';
@@ -45,6 +46,7 @@ export const adminCommands: readonly AdminCommand[] = [
   updateTopicPerm,
   topicClusterList,
   queryMsgByUniqueKey,
+  printMsg,
   producerConnection,
   getBrokerConfig,
   updateBrokerConfig,
