@@ -181,3 +181,13 @@ test('auto-create off: unknown topic -> TOPIC_NOT_EXIST', async () => {
     await off.stop();
   }
 });
+
+test('a transactional half message is refused clearly (transactions not supported yet)', async () => {
+  const ext = SendMessageRequestHeaderV2.encode({
+    producerGroup: 'TxPG', topic: 'TxTopic', defaultTopic: 'TBW102', defaultTopicQueueNums: 4, queueId: 0,
+    sysFlag: 0x4, bornTimestamp: Date.now(), flag: 0, properties: encodeProperties({ TRAN_MSG: 'true', PGROUP: 'TxPG' }),
+  });
+  const r = await t.call(RequestCode.SEND_MESSAGE_V2, ext, Buffer.from('half'));
+  assert.equal(r.code, ResponseCode.NO_PERMISSION);
+  assert.match(r.remark ?? '', /transaction/);
+});
