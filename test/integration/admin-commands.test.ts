@@ -159,7 +159,8 @@ describe('rmq admin', () => {
     await consumer.start();
     try {
       const waitFor = async (what: string, cond: () => boolean): Promise<void> => {
-        for (let i = 0; i < 300 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
+        // Bounded at 40 s: a first rebalance that misses the heartbeat is retried on the 20 s timer.
+        for (let i = 0; i < 800 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
         assert.ok(cond(), `timed out waiting for ${what} (bodies: ${JSON.stringify(bodies)})`);
       };
       await waitFor('the two messages', () => bodies.length >= 2);
