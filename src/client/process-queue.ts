@@ -121,12 +121,20 @@ export class ProcessQueue {
     this.queueOffsetMax = 0;
   }
 
-  info(): Record<string, unknown> {
+  /** ProcessQueueInfo, as consumer running info reports it (field names are Java's, `droped` included). */
+  info(commitOffset = 0): Record<string, unknown> {
     return {
-      cachedMsgCount: this.msgCount,
-      cachedMsgSizeInMiB: Math.round(this.msgSize / 1048576),
+      commitOffset,
       cachedMsgMinOffset: this.firstOffset() ?? 0,
       cachedMsgMaxOffset: this.lastPutOffset < 0 ? 0 : this.lastPutOffset,
+      cachedMsgCount: this.msgCount,
+      cachedMsgSizeInMiB: Math.round(this.msgSize / 1048576),
+      transactionMsgMinOffset: 0,
+      transactionMsgMaxOffset: 0,
+      transactionMsgCount: this.consumingMsgs.size,
+      locked: this.locked,
+      tryUnlockTimes: 0,
+      lastLockTimestamp: this.lastLockTimestamp,
       droped: this.dropped,
       lastPullTimestamp: this.lastPullTimestamp,
       lastConsumeTimestamp: this.lastConsumeTimestamp,

@@ -434,8 +434,10 @@ export class DefaultMQPushConsumer implements ConsumerInner {
 
   runningInfo(): Record<string, unknown> {
     const mqTable = new Map<unknown, unknown>();
+    const offsets = this.offsetStore?.cloneOffsetTable();
+    const committed = new Map([...(offsets ?? [])].map(([mq, off]) => [mq.key, off]));
     for (const o of this.rebalance?.processQueueTable.values() ?? []) {
-      mqTable.set(o.mq.toJSON(), { ...o.pq.info(), commitOffset: 0 });
+      mqTable.set(o.mq.toJSON(), o.pq.info(committed.get(o.mq.key) ?? 0));
     }
     return {
       properties: {
@@ -444,6 +446,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
         PROP_CONSUMEORDERLY: String(this.isConsumeOrderly),
         PROP_THREADPOOL_CORE_SIZE: String(this.consumeThreadMax),
         PROP_CONSUMER_START_TIMESTAMP: String(this.startTimestamp),
+        PROP_CLIENT_VERSION: 'V4_9_8',
         messageModel: this.messageModel,
         consumeFromWhere: this.consumeFromWhere,
         consumerGroup: this.consumerGroup,
