@@ -1,5 +1,5 @@
 /** updateTopic: UPDATE_AND_CREATE_TOPIC (17) on one broker (-b) or every master of a cluster (-c). */
-import { formatAttributes, parseAttributes, parseBoolArg, parseIntArg, requireArg, UsageError } from '../args.js';
+import { formatAttributes, parseAttributes, parseBoolArg, parseIntArg, permToString, requireArg, UsageError } from '../args.js';
 import { NAMESPACE_ORDER_TOPIC_CONFIG, type TopicConfigRequest } from '../admin-client.js';
 import { str, type AdminCommand } from '../command.js';
 
@@ -71,7 +71,7 @@ export const updateTopic: AdminCommand = {
     }
     const attributes = Object.fromEntries([...attrs].filter(([k]) => k.startsWith('+')).map(([k, v]) => [k.slice(1), v]));
     lines.push(
-      `TopicConfig [topicName=${topic}, readQueueNums=${readQueueNums}, writeQueueNums=${writeQueueNums}, perm=${perm}, ` +
+      `TopicConfig [topicName=${topic}, readQueueNums=${readQueueNums}, writeQueueNums=${writeQueueNums}, perm=${permToString(perm)}, ` +
         `topicFilterType=SINGLE_TAG, topicSysFlag=${topicSysFlag}, order=${order}, attributes=${JSON.stringify(attributes)}]`,
     );
     return {
