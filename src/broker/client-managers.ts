@@ -93,7 +93,8 @@ export class ConsumerManager {
     consumeType: string,
     messageModel: string,
     consumeFromWhere: string,
-    subs: SubscriptionData[],
+    /** undefined = keep the subscriptions (5.x heartbeat v2 `withoutSub`). */
+    subs: SubscriptionData[] | undefined,
     notify: boolean,
   ): boolean {
     let g = this.groups.get(group);
@@ -119,6 +120,10 @@ export class ConsumerManager {
       old.language = info.language;
     }
     // Subscriptions: add/replace newer ones, drop topics no longer subscribed.
+    if (subs === undefined) {
+      if (changed && notify) this.notifier(group, [...g.channels.values()]);
+      return changed;
+    }
     const seen = new Set<string>();
     for (const sd of subs) {
       seen.add(sd.topic);

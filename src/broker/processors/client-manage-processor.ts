@@ -61,7 +61,7 @@ export class ClientManageProcessor {
         String(cd.consumeType ?? 'CONSUME_PASSIVELY'),
         String(cd.messageModel ?? 'CLUSTERING'),
         String(cd.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET'),
-        subs,
+        data.withoutSub === true ? undefined : subs,
         notify,
       );
     }
