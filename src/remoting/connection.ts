@@ -79,7 +79,10 @@ export interface ConnectionOptions {
 interface Pending {
   resolve: (cmd: RemotingCommand) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
+  /** performance.now() after which the call times out. */
+  deadline: number;
+  timeoutMs: number;
+  cmd: RemotingCommand;
 }
 
 const DUMP_BAD_FRAMES = process.env.RMQ_DUMP_BAD_FRAMES === '1';
@@ -105,6 +108,13 @@ export class Connection extends EventEmitter implements RemotingConnection {
   private readonly pauseReadOnBackpressure: boolean;
   private readonly log: Logger;
   private readonly pending = new Map<number, Pending>();
+  /**
+   * One timer per connection, armed for the earliest deadline among pending calls, instead of a
+   * timer per request: with a steady stream of calls sharing one timeout it is armed once per timeout
+   * period and each call costs no timer work at all.
+   */
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweepAt = Infinity;
   private corked = false;
   private isClosed = false;
   private closeCause: unknown;
@@ -155,17 +165,36 @@ export class Connection extends EventEmitter implements RemotingConnection {
       return Promise.reject(e);
     }
     return new Promise<RemotingCommand>((resolve, reject) => {
-      const opaque = cmd.opaque;
-      const timer = setTimeout(() => {
-        if (this.pending.get(opaque)?.timer === timer) {
-          this.pending.delete(opaque);
-          reject(new RemotingTimeoutError(this.remoteAddress, timeoutMs, cmd));
-        }
-      }, Math.max(0, timeoutMs));
-      this.pending.set(opaque, { resolve, reject, timer });
+      const ms = Math.max(0, timeoutMs);
+      const deadline = performance.now() + ms;
+      this.pending.set(cmd.opaque, { resolve, reject, deadline, timeoutMs: ms, cmd });
+      if (deadline < this.sweepAt) this.armSweep(deadline);
       this.writeParts(parts);
     });
   }
+
+  private armSweep(at: number): void {
+    if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
+    this.sweepAt = at;
+    this.sweepTimer = setTimeout(this.sweep, Math.max(0, Math.ceil(at - performance.now())));
+  }
+
+  /** Fails the calls whose deadline passed and re-arms for the next earliest deadline. */
+  private readonly sweep = (): void => {
+    this.sweepTimer = null;
+    this.sweepAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [opaque, p] of this.pending) {
+      if (p.deadline <= now) {
+        this.pending.delete(opaque);
+        p.reject(new RemotingTimeoutError(this.remoteAddress, p.timeoutMs, p.cmd));
+      } else if (p.deadline < next) {
+        next = p.deadline;
+      }
+    }
+    if (next !== Infinity && !this.isClosed) this.armSweep(next);
+  };
 
   invokeOneway(cmd: RemotingCommand): Promise<void> {
     if (this.isClosed) return Promise.reject(new ConnectionClosedError(this.remoteAddress, this.closeCause));
@@ -235,10 +264,10 @@ export class Connection extends EventEmitter implements RemotingConnection {
     if (this.isClosed) return;
     this.isClosed = true;
     const err = new ConnectionClosedError(this.remoteAddress, this.closeCause);
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(err);
-    }
+    if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
+    this.sweepTimer = null;
+    this.sweepAt = Infinity;
+    for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     this.emit('close');
   }
@@ -270,7 +299,6 @@ export class Connection extends EventEmitter implements RemotingConnection {
         return;
       }
       this.pending.delete(cmd.opaque);
-      clearTimeout(p.timer);
       p.resolve(cmd);
       return;
     }
