@@ -128,6 +128,18 @@ test('remoting: per-request timeout; late answer dropped; connection still usabl
   assert.equal(ok.extFields['x'], 'y');
 });
 
+test('remoting: mixed timeouts on one connection each fire on time', async () => {
+  const t0 = Date.now();
+  const long = client.invoke(addr, createRequest(NEVER), 1200);
+  const short = client.invoke(addr, createRequest(NEVER), 100);
+  const mid = client.invoke(addr, createRequest(NEVER), 400);
+  const when = (p: Promise<unknown>) => p.then(() => -1, () => Date.now() - t0);
+  const [tl, ts, tm] = await Promise.all([when(long), when(short), when(mid)]);
+  assert.ok(ts >= 95 && ts < 600, `short fired after ${ts} ms`);
+  assert.ok(tm >= 395 && tm < 1000, `mid fired after ${tm} ms`);
+  assert.ok(tl >= 1195 && tl < 2500, `long fired after ${tl} ms`);
+});
+
 test('remoting: oneway request reaches the handler and gets no response', async () => {
   const { socket, frames } = await rawSocket();
   const req = createRequest(ONEWAY_SINK, { tag: 'ow' });
