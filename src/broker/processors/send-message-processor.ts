@@ -102,7 +102,8 @@ export class SendMessageProcessor {
     const ext = req.extFields as Record<string, unknown>;
     // V2 uses a..n; V1 (and some third-party clients on 310/320) the long names.
     const short = ext.b !== undefined;
-    const topic = (short ? ext.b : ext.topic) as string | undefined;
+    const rawTopic = short ? ext.b : ext.topic;
+    const topic = rawTopic === undefined || rawTopic === null ? undefined : String(rawTopic);
     const producerGroup = (short ? ext.a : ext.producerGroup) as string | undefined;
     const defaultTopic = (short ? ext.c : ext.defaultTopic) as string | undefined;
     const defaultTopicQueueNums = toInt(short ? ext.d : ext.defaultTopicQueueNums);
@@ -113,7 +114,7 @@ export class SendMessageProcessor {
     const rawProps = short ? ext.i : ext.properties;
     let properties = rawProps === undefined || rawProps === null ? '' : String(rawProps);
 
-    if (topic === undefined || topic === null) return fail(req, ResponseCode.SYSTEM_ERROR, `the custom field ${short ? 'b' : 'topic'} is null`);
+    if (topic === undefined) return fail(req, ResponseCode.SYSTEM_ERROR, `the custom field ${short ? 'b' : 'topic'} is null`);
     if (producerGroup === undefined || defaultTopic === undefined || Number.isNaN(queueId) || Number.isNaN(sysFlag) || Number.isNaN(bornTimestamp) || Number.isNaN(flag)) {
       return fail(req, ResponseCode.SYSTEM_ERROR, 'the send request header misses a required field (producerGroup, defaultTopic, queueId, sysFlag, bornTimestamp, flag)');
     }
@@ -193,10 +194,11 @@ export class SendMessageProcessor {
       preparedTransactionOffset: 0,
     };
     const r = await b.putMessage(msg);
-    return this.sendResponse(req, r, msg.queueId, finalTopic !== topic ? finalTopic : undefined);
+    // The answer names the queue the producer chose, also for a delayed message (parked elsewhere).
+    return this.sendResponse(req, r, queueId);
   }
 
-  private sendResponse(req: RemotingCommand, r: PutMessageResult, queueId: number, _divertedTo?: string): RemotingCommand {
+  private sendResponse(req: RemotingCommand, r: PutMessageResult, queueId: number): RemotingCommand {
     const { code, remark } = putStatusToResponse(r);
     if (!r.appendResult || (code !== ResponseCode.SUCCESS && code !== ResponseCode.FLUSH_DISK_TIMEOUT && code !== ResponseCode.FLUSH_SLAVE_TIMEOUT && code !== ResponseCode.SLAVE_NOT_AVAILABLE)) {
       return createResponse(req, code === ResponseCode.SUCCESS ? ResponseCode.SYSTEM_ERROR : code, remark ?? r.remark ?? r.status);
