@@ -5,7 +5,7 @@
  * config/delayOffset.json (`{"offsetTable":{"<level>":<offset>}}`) and re-puts due messages into their
  * real topic/queue, dropping DELAY. Due time is computed from the record's store timestamp + the
  * level's delay, so it does not depend on the consume queue's tagsCode surviving a rebuild.
- * First scan 1 s after start, then every 100 ms.
+ * First scan 1 s after start, then every 100 ms, or sooner when a head-of-queue message falls due.
  */
 import type { Logger } from '../common/logger.js';
 import { decodeRecord, type MessageExt } from '../message/message-record.js';
@@ -29,6 +29,8 @@ export class ScheduleMessageService {
   private running = false;
   private stopped = true;
   private dirty = false;
+  /** Earliest due time seen at the head of a level queue in the last scan. */
+  private nextDue = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly store: MessageStore,
@@ -100,7 +102,9 @@ export class ScheduleMessageService {
       .finally(() => {
         this.running = false;
         if (!this.stopped) {
-          this.timer = setTimeout(() => this.tick(), SCAN_INTERVAL_MS);
+          // Wake for the earliest head-of-queue due time when it comes before the next regular scan.
+          const wait = Math.max(0, Math.min(SCAN_INTERVAL_MS, this.nextDue - this.now()));
+          this.timer = setTimeout(() => this.tick(), wait);
           this.timer.unref?.();
         }
       });
@@ -108,6 +112,7 @@ export class ScheduleMessageService {
 
   /** One pass over every level; exposed for tests. */
   async scanAll(): Promise<void> {
+    this.nextDue = Number.POSITIVE_INFINITY;
     for (let level = 1; level <= this.delayLevels.length && !this.stopped; level++) await this.deliverLevel(level);
   }
 
@@ -137,7 +142,11 @@ export class ScheduleMessageService {
           this.setOffset(level, r.queueOffsets[i]! + 1);
           continue;
         }
-        if (this.dueTime(level, msg.storeTimestamp) > now) return;
+        const due = this.dueTime(level, msg.storeTimestamp);
+        if (due > now) {
+          if (due < this.nextDue) this.nextDue = due;
+          return;
+        }
         const ok = await this.redeliver(msg);
         if (!ok) return;
         this.setOffset(level, r.queueOffsets[i]! + 1);
