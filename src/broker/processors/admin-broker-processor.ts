@@ -284,7 +284,12 @@ export class AdminBrokerProcessor {
     let topics: string[];
     if (h.topic) topics = [h.topic];
     else if (h.topicList) topics = h.topicList.split(',').filter(Boolean);
-    else topics = [...b.consumerOffsetManager.whichTopicByConsumer(h.consumerGroup)];
+    else {
+      // Topics with committed offsets plus what the online members subscribe to.
+      const set = b.consumerOffsetManager.whichTopicByConsumer(h.consumerGroup);
+      for (const t of b.consumerManager.getConsumerGroupInfo(h.consumerGroup)?.subscriptionTable.keys() ?? []) set.add(t);
+      topics = [...set].sort();
+    }
     const offsetTable: Array<[MessageQueue, OffsetWrapper]> = [];
     for (const topic of topics) {
       const tc = b.topicConfigManager.get(topic);
