@@ -73,6 +73,8 @@ export interface ConnectionOptions {
    * set on both ends of one connection.
    */
   pauseReadOnBackpressure?: boolean;
+  /** Close after this long without traffic either way; 0 or absent = never. */
+  idleTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -136,6 +138,12 @@ export class Connection extends EventEmitter implements RemotingConnection {
       this.log.debug({ err: err.message }, 'socket error');
     });
     socket.on('close', () => this.onClose());
+    if (opts.idleTimeoutMs !== undefined && opts.idleTimeoutMs > 0) {
+      socket.setTimeout(opts.idleTimeoutMs, () => {
+        this.log.info({ idleMs: opts.idleTimeoutMs }, 'connection idle, closing');
+        this.close();
+      });
+    }
     socket.on('drain', () => {
       if (this.pauseReadOnBackpressure && !this.isClosed) socket.resume();
     });

@@ -16,6 +16,8 @@ import { DEFAULT_MAX_FRAME_BYTES } from './frame-codec.js';
 import type { RemotingServerOptions, RequestHandler } from './types.js';
 
 const SOCKET_HIGH_WATER_MARK_BYTES = 1024 * 1024;
+/** Java's serverChannelMaxIdleTimeSeconds. */
+export const DEFAULT_SERVER_IDLE_TIMEOUT_MS = 120_000;
 
 export interface RemotingServerEvents {
   connection: [conn: Connection];
@@ -87,6 +89,7 @@ export class RemotingServer extends EventEmitter {
       processors: this.processors,
       maxFrameBytes: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
       pauseReadOnBackpressure: true,
+      idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_SERVER_IDLE_TIMEOUT_MS,
       logger: this.log,
     });
     this.live.add(conn);

@@ -46,6 +46,11 @@ export interface RemotingServerOptions {
   port: number;
   /** Largest accepted frame, bytes (16 MiB). */
   maxFrameBytes?: number;
+  /**
+   * Close a connection with no traffic either way for this long (Java's serverChannelMaxIdleTimeSeconds,
+   * 120 s). 0 = never.
+   */
+  idleTimeoutMs?: number;
 }
 
 export interface RemotingClientOptions {

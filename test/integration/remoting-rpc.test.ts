@@ -307,6 +307,29 @@ test('remoting: handler answers later through conn.sendResponse (long polling)',
   assert.equal(res.remark, 'NO_NEW_MSG');
 });
 
+test('remoting: the server closes a connection idle longer than idleTimeoutMs', async () => {
+  const idle = new RemotingServer({ host: '127.0.0.1', port: 0, idleTimeoutMs: 150 });
+  idle.registerProcessor(ECHO, (req) => createResponse(req, ResponseCode.SUCCESS));
+  const s = await idle.listen();
+  const c = new RemotingClient();
+  try {
+    const a = `127.0.0.1:${s.port}`;
+    await c.invoke(a, createRequest(ECHO), 2000);
+    const conn = await c.getConnection(a);
+    // Traffic keeps it open.
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 80));
+      await c.invoke(a, createRequest(ECHO), 2000);
+    }
+    assert.equal(conn.closed, false);
+    await until(() => conn.closed, 2000);
+    assert.equal((await c.invoke(a, createRequest(ECHO), 2000)).code, ResponseCode.SUCCESS, 'reconnects');
+  } finally {
+    c.shutdown();
+    await idle.close();
+  }
+});
+
 test('remoting: server reports connections and their close', async () => {
   const c = new RemotingClient();
   const seen: string[] = [];
