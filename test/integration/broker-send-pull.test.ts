@@ -191,3 +191,14 @@ test('a transactional half message is refused clearly (transactions not supporte
   assert.equal(r.code, ResponseCode.NO_PERMISSION);
   assert.match(r.remark ?? '', /transaction/);
 });
+
+test('SYNC_FLUSH broker: sends are acknowledged after the flush', async () => {
+  const s = await startBroker({ flushDiskType: 'SYNC_FLUSH' });
+  try {
+    const rs = await Promise.all([0, 1, 2, 3].map((i) => send(s, 'SyncTopic', `sync-${i}`)));
+    for (const r of rs) assert.equal(r.code, ResponseCode.SUCCESS, r.remark);
+    assert.equal(records(await pull(s, 'SyncTopic', 0, 0)).length, 4);
+  } finally {
+    await s.stop();
+  }
+});
