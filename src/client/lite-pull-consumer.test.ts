@@ -101,3 +101,31 @@ test('async iterator yields batches until shutdown', async () => {
     await producer.shutdown();
   }
 });
+
+test('broadcasting lite pull: two members each get everything; offsets in the local file', async () => {
+  const { tempDir } = await import('../../test/support/paths.js');
+  const { existsSync } = await import('node:fs');
+  const { cluster, producer } = setup();
+  const { dir, cleanup } = tempDir();
+  await producer.start();
+  for (let i = 0; i < 8; i++) await producer.send(new Message('T', `bc${i}`));
+  const members = [0, 1].map(
+    () => new DefaultLitePullConsumer({ consumerGroup: 'LGB', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport(), messageModel: 'BROADCASTING', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', offsetStoreDir: dir }),
+  );
+  try {
+    for (const m of members) {
+      m.subscribe('T');
+      await m.start();
+    }
+    for (const m of members) assert.equal(new Set(await drain(m, 8)).size, 8);
+    for (const m of members) await m.commitSync();
+    for (const m of members) {
+      const file = `${dir}/${m.clientId}/LGB/offsets.json`;
+      assert.ok(existsSync(file), file);
+    }
+  } finally {
+    for (const m of members) await m.shutdown();
+    await producer.shutdown();
+    cleanup();
+  }
+});

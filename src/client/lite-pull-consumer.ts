@@ -139,6 +139,11 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
     return this.consumerGroup;
   }
 
+  /** This client's id (ip@instanceName) once started, as brokers list it. */
+  get clientId(): string | undefined {
+    return this.instance?.clientId;
+  }
+
   subscribe(topic: string, subExpression = '*'): void {
     if (this.subscriptionType === 'ASSIGN') throw new MQClientError('SUBSCRIPTION_TYPE', 'Subscribe and assign are mutually exclusive.');
     checkTopic(topic);

@@ -125,6 +125,11 @@ export class DefaultMQProducer implements ProducerInner {
     return this.producerGroup;
   }
 
+  /** This client's id (ip@instanceName) once started, as brokers list it. */
+  get clientId(): string | undefined {
+    return this.instance?.clientId;
+  }
+
   get clientInstance(): MQClientInstance | undefined {
     return this.instance;
   }

@@ -205,6 +205,11 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     return this.consumerGroup;
   }
 
+  /** This client's id (ip@instanceName) once started, as brokers list it. */
+  get clientId(): string | undefined {
+    return this.instance?.clientId;
+  }
+
   /** Subscribes a topic with `*` or "TagA || TagB"; may be called before or after start. */
   subscribe(topic: string, subExpression = '*'): void {
     checkTopic(topic);
