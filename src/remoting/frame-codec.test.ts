@@ -160,6 +160,15 @@ test('frame codec: an incomplete frame holds what arrived, not what its length c
   head.writeUInt32BE(2, 4);
   dec.push(head, () => assert.fail('no frame yet'));
   assert.equal(dec.bufferedBytes, 100);
+  assert.ok(dec.bufferedCapacityBytes <= 1024 * 1024, `${dec.bufferedCapacityBytes} bytes allocated`);
+  // Trickled byte by byte it grows with what arrives, and still assembles exactly.
+  const big = encodeFrame({ code: 1, language: 'JAVA', version: 1, opaque: 9, flag: 0, extFields: { k: 'v' }, body: Buffer.alloc(3 * 1024 * 1024 + 17, 5), serializeType: 0 });
+  const d2 = new FrameDecoder();
+  let got: RemotingCommand | undefined;
+  for (let i = 0; i < big.length; i += 4099) d2.push(big.subarray(i, i + 4099), (c) => (got = c));
+  assert.ok(got !== undefined);
+  assert.equal(got.body!.length, 3 * 1024 * 1024 + 17);
+  assert.ok(got.body!.every((b) => b === 5));
 });
 
 test('frame codec: malformed frames give FrameError, never a crash', () => {

@@ -332,19 +332,22 @@ export function decodeFrame(buf: Buffer, start = 0, end = buf.length): RemotingC
   return cmd;
 }
 
+/** Frames up to this size are assembled in one exact-size buffer; larger ones grow geometrically. */
+const PARTIAL_INITIAL_CAPACITY_BYTES = 1024 * 1024;
+
 /**
  * Splits a TCP byte stream into frames. Frames may be split at any byte and many may share a chunk.
  * A frame that lies wholly inside one chunk is decoded in place (its body is a view of the chunk);
- * a frame spanning chunks keeps references to its pieces and is copied once, when complete, into a
- * buffer of its exact size. Memory held for an incomplete frame is what has arrived, not what its
- * length field claims, so a peer announcing 16 MiB and sending little costs little.
+ * a frame spanning chunks is copied into an assembly buffer: of its exact size for frames up to 1 MiB
+ * (one copy), else starting at 1 MiB and doubling, so a peer that announces 16 MiB and sends little
+ * costs little, whatever the size of its TCP segments.
  * After an error the decoder is unusable: the stream has lost framing, close the connection.
  */
 export class FrameDecoder {
   private readonly maxFrameBytes: number;
-  /** Pieces of the frame being assembled across chunks, their total, and the frame's full size (0 = none). */
-  private pieces: Buffer[] = [];
-  private piecesBytes = 0;
+  /** Frame being assembled across chunks, bytes filled, and the frame's full size (0 = none). */
+  private partial: Buffer | null = null;
+  private partialFilled = 0;
   private partialTotal = 0;
   /** Length field split across chunks. */
   private readonly lengthBytes = Buffer.alloc(LENGTH_FIELD_BYTES);
@@ -357,7 +360,12 @@ export class FrameDecoder {
 
   /** Bytes held waiting for the rest of a frame. */
   get bufferedBytes(): number {
-    return this.partialTotal !== 0 ? this.piecesBytes : this.lengthFilled;
+    return this.partialTotal !== 0 ? this.partialFilled : this.lengthFilled;
+  }
+
+  /** Bytes allocated for the frame being assembled. */
+  get bufferedCapacityBytes(): number {
+    return this.partial?.length ?? 0;
   }
 
   private checkLength(length: number): number {
@@ -371,15 +379,36 @@ export class FrameDecoder {
 
   private fail(e: FrameError): FrameError {
     this.failed = e;
-    this.pieces = [];
-    this.piecesBytes = 0;
+    this.partial = null;
+    this.partialFilled = 0;
     this.partialTotal = 0;
     return e;
   }
 
+  /** Starts assembling a frame of `total` bytes. */
+  private begin(total: number): void {
+    this.partialTotal = total;
+    this.partialFilled = 0;
+    this.partial = Buffer.allocUnsafe(Math.min(total, PARTIAL_INITIAL_CAPACITY_BYTES));
+  }
+
+  /** Appends src[start, end) to the frame being assembled, growing the buffer if needed. */
+  private append(src: Buffer, start: number, end: number): void {
+    const need = this.partialFilled + (end - start);
+    let buf = this.partial!;
+    if (need > buf.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.partialTotal, Math.max(need, buf.length * 2)));
+      buf.copy(grown, 0, 0, this.partialFilled);
+      buf = grown;
+      this.partial = grown;
+    }
+    src.copy(buf, this.partialFilled, start, end);
+    this.partialFilled = need;
+  }
+
   /**
    * Feeds a chunk; calls `onFrame` for each complete frame in order. Throws FrameError.
-   * The decoder (and decoded bodies) may keep views of `chunk`: do not reuse it afterwards.
+   * Frames decoded in place keep views of `chunk`: do not reuse it afterwards.
    */
   push(chunk: Buffer, onFrame: (cmd: RemotingCommand) => void): void {
     if (this.failed !== null) throw this.failed;
@@ -387,14 +416,13 @@ export class FrameDecoder {
     const n = chunk.length;
     while (pos < n) {
       if (this.partialTotal !== 0) {
-        const take = Math.min(this.partialTotal - this.piecesBytes, n - pos);
-        this.pieces.push(chunk.subarray(pos, pos + take));
-        this.piecesBytes += take;
+        const take = Math.min(this.partialTotal - this.partialFilled, n - pos);
+        this.append(chunk, pos, pos + take);
         pos += take;
-        if (this.piecesBytes < this.partialTotal) return;
-        const frame = Buffer.concat(this.pieces, this.partialTotal);
-        this.pieces = [];
-        this.piecesBytes = 0;
+        if (this.partialFilled < this.partialTotal) return;
+        const frame = this.partial!;
+        this.partial = null;
+        this.partialFilled = 0;
         this.partialTotal = 0;
         this.emit(frame, 0, frame.length, onFrame);
         continue;
@@ -406,9 +434,8 @@ export class FrameDecoder {
         pos += take;
         if (this.lengthFilled < LENGTH_FIELD_BYTES) return;
         this.lengthFilled = 0;
-        this.partialTotal = this.checkLength(this.lengthBytes.readInt32BE(0));
-        this.pieces.push(Buffer.from(this.lengthBytes));
-        this.piecesBytes = LENGTH_FIELD_BYTES;
+        this.begin(this.checkLength(this.lengthBytes.readInt32BE(0)));
+        this.append(this.lengthBytes, 0, LENGTH_FIELD_BYTES);
         continue;
       }
       const total = this.checkLength(chunk.readInt32BE(pos));
@@ -417,9 +444,8 @@ export class FrameDecoder {
         pos += total;
         continue;
       }
-      this.partialTotal = total;
-      this.pieces.push(chunk.subarray(pos, n));
-      this.piecesBytes = n - pos;
+      this.begin(total);
+      this.append(chunk, pos, n);
       return;
     }
   }
