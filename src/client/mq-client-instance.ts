@@ -72,8 +72,6 @@ export class MQClientInstance {
   private rebalanceRunning: Promise<void> | undefined;
   private rebalanceAgain = false;
   private heartbeatRunning: Promise<void> | undefined;
-  /** Used by consumers to re-send a failed message themselves when CONSUMER_SEND_MSG_BACK fails. */
-  innerSend?: (topic: string, build: () => import('./message.js').Message) => Promise<unknown>;
 
   constructor(
     readonly config: ResolvedClientConfig,

@@ -18,7 +18,7 @@ import { PROPERTY } from '../message/message-const.js';
 import type { ConsumeFromWhere, ConsumerData, MessageModel } from '../protocol/body/types.js';
 import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from './allocate.js';
 import { checkGroup, checkTopic, MixAll, resolveClientConfig, retryTopic, type ClientConfig } from './client-config.js';
-import { computePullFromWhere, formatConsumeTimestamp, pullKernel, PullStatus } from './consumer-common.js';
+import { brokerAddrFor, computePullFromWhere, formatConsumeTimestamp, pullKernel, PullStatus } from './consumer-common.js';
 import { MQClientError } from './errors.js';
 import { Message, type MessageExt } from './message.js';
 import { compareMessageQueue, type MessageQueue } from './message-queue.js';
@@ -30,7 +30,6 @@ import { DefaultMQProducer } from './producer.js';
 import { RebalanceImpl } from './rebalance.js';
 import { buildSubscriptionData, type SubscriptionData } from './subscription.js';
 import type { ClientTransport } from './transport.js';
-import { brokerAddrFor } from './consumer-common.js';
 
 const log = componentLogger('client');
 
