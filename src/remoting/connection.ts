@@ -88,6 +88,8 @@ interface Pending {
 }
 
 const DUMP_BAD_FRAMES = process.env.RMQ_DUMP_BAD_FRAMES === '1';
+/** setTimeout's largest delay; longer timeouts are capped (about 24.8 days). */
+const MAX_TIMER_MS = 0x7fffffff;
 
 function formatAddress(host: string | undefined, port: number | undefined): string {
   if (host === undefined) return 'unknown';
@@ -173,7 +175,7 @@ export class Connection extends EventEmitter implements RemotingConnection {
       return Promise.reject(e);
     }
     return new Promise<RemotingCommand>((resolve, reject) => {
-      const ms = Math.max(0, timeoutMs);
+      const ms = Number.isFinite(timeoutMs) ? Math.min(MAX_TIMER_MS, Math.max(0, timeoutMs)) : MAX_TIMER_MS;
       const deadline = performance.now() + ms;
       this.pending.set(cmd.opaque, { resolve, reject, deadline, timeoutMs: ms, cmd });
       if (deadline < this.sweepAt) this.armSweep(deadline);
@@ -184,7 +186,7 @@ export class Connection extends EventEmitter implements RemotingConnection {
   private armSweep(at: number): void {
     if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
     this.sweepAt = at;
-    this.sweepTimer = setTimeout(this.sweep, Math.max(0, Math.ceil(at - performance.now())));
+    this.sweepTimer = setTimeout(this.sweep, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - performance.now()))));
   }
 
   /** Fails the calls whose deadline passed and re-arms for the next earliest deadline. */
