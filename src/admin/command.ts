@@ -23,7 +23,10 @@ export interface CommandResult {
 export type OptionValues = Record<string, string | boolean | undefined>;
 
 export interface AdminCommand {
+  /** mqadmin's spelling. */
   name: string;
+  /** Other accepted spellings. */
+  aliases?: string[];
   description: string;
   options: AdminOption[];
   run(admin: AdminClient, opts: OptionValues): Promise<CommandResult>;

@@ -33,6 +33,7 @@ export function addAdminCommands(program: Command): Command {
     .usage('<command> [options]');
   for (const c of adminCommands) {
     const sub = admin.command(c.name).description(c.description);
+    for (const a of c.aliases ?? []) sub.alias(a);
     for (const o of c.options) {
       const opt = new Option(o.flags, o.description + (o.required ? ' (required)' : ''));
       if (o.default !== undefined) opt.default(o.default);

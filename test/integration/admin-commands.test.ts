@@ -124,7 +124,8 @@ describe('rmq admin', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /create subscription group to 127\.0\.0\.1:\d+ success\./);
 
-    // No consumer is online: resetOffsetByTime falls back to setting the offsets itself.
+    // No consumer is online: the offsets are set anyway (our broker sets them itself; against a Java
+    // broker, which answers 206, the command sets them queue by queue).
     const reset = await runJson<{ offsets: Array<{ queueId: number; offset: number }> }>(['admin', 'resetOffsetByTime', ...n, '-g', group, '-t', topic, '-s', '1000']);
     assert.equal(reset.offsets.length, 4);
     for (const o of reset.offsets) assert.equal(o.offset, 0);
@@ -260,6 +261,38 @@ describe('rmq admin', () => {
     } finally {
       await producer.shutdown();
     }
+  });
+
+  test('skipAccumulatedMessage, cloneGroupOffset, getConsumerConfig, allocateMQ, DecodeMessageId', async () => {
+    const skipped = await runJson<{ offsets: Array<{ queueId: number; offset: number }> }>(['admin', 'skipAccumulatedMessage', ...n, '-g', 'AdminCliSkip', '-t', topic]);
+    const status = await runJson<{ offsets: Array<{ queueId: number; maxOffset: number }> }>(['admin', 'topicStatus', ...n, '-t', topic]);
+    assert.deepEqual(
+      skipped.offsets.map((o) => [o.queueId, o.offset]),
+      status.offsets.map((o) => [o.queueId, o.maxOffset]),
+    );
+    const cloned = await runCli(['admin', 'cloneGroupOffset', ...n, '-s', 'AdminCliSkip', '-d', 'AdminCliClone', '-t', topic]);
+    assert.match(cloned.stdout, /clone group offset success\. srcGroup\[AdminCliSkip\], destGroup=\[AdminCliClone\]/);
+    const progress = await runJson<{ diffTotal: number }>(['admin', 'consumerProgress', ...n, '-g', 'AdminCliClone', '-t', topic]);
+    assert.equal(progress.diffTotal, 0);
+
+    // (created by the online consumer's heartbeat in an earlier test)
+    const cfg = await runCli(['admin', 'getConsumerConfig', ...n, '-g', 'AdminCliOnlineGroup']);
+    assert.equal(cfg.code, 0, cfg.stderr);
+    assert.match(cfg.stdout, /^groupName\s+=  AdminCliOnlineGroup$/m);
+    const noGroup = await runCli(['admin', 'getConsumerConfig', ...n, '-g', 'AdminCliSkip']);
+    assert.equal(noGroup.code, 1);
+    assert.match(noGroup.stderr, /not found on any broker/);
+
+    const alloc = await runJson<{ result: Record<string, Array<{ queueId: number }>> }>(['admin', 'allocateMQ', ...n, '-t', topic, '-i', 'c1,c2']);
+    assert.deepEqual(alloc.result['c1']!.map((q) => q.queueId), [0, 1]);
+    assert.deepEqual(alloc.result['c2']!.map((q) => q.queueId), [2, 3]);
+
+    const sent = await runJson<{ msgId: string; offsetMsgId: string; queueOffset: number }>(['admin', 'sendMessage', ...n, '-t', topic, '-p', 'decode me']);
+    const decoded = await runJson<{ ids: Array<{ asClientId: { timestamp: number }; asOffsetId?: { brokerAddr: string } }> }>(
+      ['admin', 'DecodeMessageId', ...n, '-i', `${sent.msgId},${sent.offsetMsgId}`],
+    );
+    assert.ok(Math.abs(decoded.ids[0]!.asClientId.timestamp - Date.now()) < 60_000);
+    assert.equal(decoded.ids[1]!.asOffsetId?.brokerAddr, dev.brokerAddr);
   });
 
   test('deleteTopic removes the topic from broker and name server', async () => {

@@ -20,6 +20,9 @@ import { updateTopic } from './update-topic.js';
 import { getBrokerConfig, updateBrokerConfig } from './broker-config.js';
 import { addWritePerm, deleteKvConfig, getNamesrvConfig, updateKvConfig, updateNamesrvConfig, wipeWritePerm } from './namesrv-config.js';
 import { printMsg } from './print-msg.js';
+import { cloneGroupOffset, skipAccumulatedMessage } from './offset-extra.js';
+import { allocateMQ, getConsumerConfig } from './group-extra.js';
+import { decodeMessageId } from './decode-message-id.js';
 import { producerConnection } from './producer-connection.js';
 import { queryMsgByUniqueKey } from './query-msg-by-unique-key.js';
 import { topicClusterList, updateTopicPerm } from './topic-extra.js';
@@ -47,6 +50,11 @@ export const adminCommands: readonly AdminCommand[] = [
   topicClusterList,
   queryMsgByUniqueKey,
   printMsg,
+  decodeMessageId,
+  getConsumerConfig,
+  allocateMQ,
+  skipAccumulatedMessage,
+  cloneGroupOffset,
   producerConnection,
   getBrokerConfig,
   updateBrokerConfig,
