@@ -45,6 +45,21 @@ describe('rmq admin against recorded 4.9.8 answers', () => {
       received.push(req);
       return createResponse(req, ResponseCode.SUCCESS);
     });
+    // What a 4.9.8 broker answers when the group has no consumer online, and the calls that follow.
+    broker.registerProcessor(RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, (req) => {
+      received.push(req);
+      return createResponse(req, ResponseCode.CONSUMER_NOT_ONLINE, `Consumer not online, so can not reset offset, Group: ${req.extFields['group']}`);
+    });
+    broker.registerProcessor(RequestCode.GET_CONSUME_STATS, (req) => {
+      received.push(req);
+      // fastjson's MessageQueue-keyed map, as the Java broker writes it
+      const body = '{"consumeTps":0.0,"offsetTable":{{"brokerName":"broker-a","queueId":0,"topic":"T1"}:{"brokerOffset":9,"consumerOffset":7,"lastTimestamp":0},{"brokerName":"broker-a","queueId":1,"topic":"T1"}:{"brokerOffset":5,"consumerOffset":1,"lastTimestamp":0}}}';
+      return createResponse(req, ResponseCode.SUCCESS, undefined, {}, Buffer.from(body));
+    });
+    broker.registerProcessor(RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, (req) => {
+      received.push(req);
+      return createResponse(req, ResponseCode.SUCCESS, undefined, { offset: '3' });
+    });
     const { port } = await namesrv.listen();
     n = ['-n', `127.0.0.1:${port}`];
   });
@@ -62,6 +77,17 @@ describe('rmq admin against recorded 4.9.8 answers', () => {
     const tr = await runCli(['admin', 'topicRoute', ...n, '-t', 'TBW102', '-l']);
     assert.equal(tr.code, 0, tr.stderr);
     assert.match(tr.stdout, /DefaultCluster\s+broker-a\s+0:127\.0\.0\.1:\d+\s+8\s+8\s+7\(RWX\)/);
+  });
+
+  test('resetOffsetByTime against a broker that answers CONSUMER_NOT_ONLINE sets the offsets queue by queue', async () => {
+    received.length = 0;
+    const r = await runJson<{ clientsNotified: boolean; offsets: Array<{ queueId: number; offset: number }> }>(['admin', 'resetOffsetByTime', ...n, '-g', 'G1', '-t', 'T1', '-s', '1000', '-f', 'false']);
+    assert.equal(r.clientsNotified, false);
+    // Queue 0 moves back from 7 to 3; queue 1 stays at 1 (without force only backwards); queues 2..7
+    // have no stored offset and get 3.
+    assert.deepEqual(r.offsets.map((o) => [o.queueId, o.offset]), [[0, 3], [2, 3], [3, 3], [4, 3], [5, 3], [6, 3], [7, 3]]);
+    const updates = received.filter((c) => c.code === RequestCode.UPDATE_CONSUMER_OFFSET).map((c) => [c.extFields['queueId'], c.extFields['commitOffset'], c.extFields['consumerGroup']]);
+    assert.deepEqual(updates, [['0', '3', 'G1'], ['2', '3', 'G1'], ['3', '3', 'G1'], ['4', '3', 'G1'], ['5', '3', 'G1'], ['6', '3', 'G1'], ['7', '3', 'G1']]);
   });
 
   test('updateTopic sends the header 4.9.8 mqadmin sent for the same command', async () => {
