@@ -62,3 +62,51 @@ test('broker restart mid-stream: the producer retries, the consumer resumes, not
     await producer.shutdown();
   }
 });
+
+test('committed offsets survive a broker restart: the group resumes exactly after what it consumed', async () => {
+  const topic = 'ItResumeTopic';
+  const group = 'ItResumeCG';
+  await cluster.createTopic(topic, 4);
+  const producer = new DefaultMQProducer({ producerGroup: 'ItResumePG', namesrvAddr: cluster.namesrvAddr, pollNameServerInterval: 500 });
+  await producer.start();
+  const first = new Set<string>();
+  const c1 = new DefaultMQPushConsumer({ consumerGroup: group, namesrvAddr: cluster.namesrvAddr, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+  c1.subscribe(topic, '*');
+  c1.registerMessageListener((msgs) => void msgs.forEach((m) => first.add(m.body.toString())));
+  try {
+    await c1.start();
+    await Promise.all(Array.from({ length: 100 }, (_, i) => producer.send(new Message(topic, `a${i}`))));
+    await waitUntil(() => first.size === 100, 15000, 'first 100');
+    await c1.shutdown();
+    await cluster.stopBroker(0);
+    await cluster.startBroker(0);
+    await cluster.waitRoute(topic, 1, 10000);
+    const sendOne = async (body: string): Promise<void> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await producer.send(new Message(topic, body));
+          return;
+        } catch (e) {
+          if (attempt > 50) throw e;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+    for (let i = 0; i < 50; i++) await sendOne(`b${i}`);
+    const second: string[] = [];
+    const c2 = new DefaultMQPushConsumer({ consumerGroup: group, namesrvAddr: cluster.namesrvAddr, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    c2.subscribe(topic, '*');
+    c2.registerMessageListener((msgs) => void msgs.forEach((m) => second.push(m.body.toString())));
+    try {
+      await c2.start();
+      await waitUntil(() => second.length >= 50, 15000, 'the 50 new messages');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual([...second].sort(), Array.from({ length: 50 }, (_, i) => `b${i}`).sort());
+    } finally {
+      await c2.shutdown();
+    }
+  } finally {
+    await c1.shutdown();
+    await producer.shutdown();
+  }
+});
