@@ -265,6 +265,29 @@ test('remoting: client reuses its connection and reconnects after the server clo
   }
 });
 
+test('remoting: a server restarted on the same port is reached again by the same client', async () => {
+  const first = new RemotingServer({ host: '127.0.0.1', port: 0 });
+  first.registerProcessor(ECHO, (req) => createResponse(req, ResponseCode.SUCCESS, 'first'));
+  const { port: p } = await first.listen();
+  const c = new RemotingClient({ connectTimeoutMs: 1000 });
+  const a = `127.0.0.1:${p}`;
+  let second: RemotingServer | undefined;
+  try {
+    assert.equal((await c.invoke(a, createRequest(ECHO), 2000)).remark, 'first');
+    const pendingCall = c.invoke(a, createRequest(NEVER), 5000);
+    await first.close();
+    await assert.rejects(pendingCall, ConnectionClosedError);
+    await assert.rejects(c.invoke(a, createRequest(ECHO), 1000), (e: any) => e.code === 'CONNECT_FAILED');
+    second = new RemotingServer({ host: '127.0.0.1', port: p });
+    second.registerProcessor(ECHO, (req) => createResponse(req, ResponseCode.SUCCESS, 'second'));
+    await second.listen();
+    assert.equal((await c.invoke(a, createRequest(ECHO), 2000)).remark, 'second');
+  } finally {
+    c.shutdown();
+    await second?.close();
+  }
+});
+
 test('remoting: pending calls fail at once when the connection closes', async () => {
   const c = new RemotingClient();
   try {
