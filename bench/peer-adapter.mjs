@@ -26,10 +26,10 @@ const queues = Number(process.env.RMQ_QUEUES ?? 8);
 
 export const pidFile = process.env.NAMESRV_ADDR ? process.env.RMQ_PID_FILE : join(tmpdir(), `rmq-peer-adapter-${process.pid}.pid`);
 
-// Starts `rmq dev` on free ports; resolves once it printed its name-server address.
+// Starts `rmq dev --json` on free ports; resolves with its ready line (addresses, start-up time).
 function startDev(dataDir) {
   return new Promise((resolveStart, reject) => {
-    const child = spawn(process.execPath, [join(dist, 'src', 'cli', 'main.js'), 'dev', '--data', dataDir,
+    const child = spawn(process.execPath, [join(dist, 'src', 'cli', 'main.js'), 'dev', '--json', '--data', dataDir,
       '--namesrv-port', '0', '--broker-port', '0', `flushDiskType=${flushDiskType}`], {
       stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RMQ_LOG_LEVEL: process.env.RMQ_LOG_LEVEL ?? 'warn' },
     });
@@ -37,8 +37,8 @@ function startDev(dataDir) {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`rmq dev did not start within 20 s:\n${out}`)); }, 20_000);
     child.stdout.on('data', (d) => {
       out += d;
-      const m = /name server\s+(\S+:\d+)/.exec(out);
-      if (m && /Ctrl-C/.test(out)) { clearTimeout(timer); child.stdout.resume(); resolveStart({ child, namesrvAddr: m[1] }); }
+      const line = out.split('\n').find((l) => l.startsWith('{"ready":true'));
+      if (line) { clearTimeout(timer); resolveStart({ child, ...JSON.parse(line) }); }
     });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`rmq dev exited with ${code}:\n${out}`)); });
   });

@@ -84,6 +84,7 @@ export function buildProgram(): Command {
     .option('--broker-port <port>', 'broker port (0 = any free port)', '10911')
     .option('--host <ip>', 'address the broker advertises to clients', '127.0.0.1')
     .option('-c, --configFile <file>', 'broker.conf for the broker (dev options win)')
+    .option('--json', 'print one JSON line with the addresses when ready, instead of the banner')
     .argument('[key=value...]', 'broker config overrides, e.g. flushDiskType=SYNC_FLUSH')
     .action(async (overrides: string[], opts: Record<string, unknown>) => {
       const { runDev } = await import('./servers.js');

@@ -238,7 +238,22 @@ export async function runDev(opts: Record<string, unknown>, args: string[]): Pro
     const readyMs = Math.round(performance.now());
     const rssMiB = Math.round(process.memoryUsage.rss() / 1048576);
     const c = dev.config;
-    process.stdout.write(
+    if (opts['json'] === true) {
+      process.stdout.write(
+        JSON.stringify({
+          ready: true,
+          readyMs,
+          rssMiB,
+          namesrvAddr: dev.namesrvAddr,
+          brokerAddr: dev.brokerAddr,
+          brokerName: c.brokerName,
+          clusterName: c.brokerClusterName,
+          flushDiskType: c.flushDiskType,
+          dataDir: resolve(dataDir),
+          pid: process.pid,
+        }) + '\n',
+      );
+    } else process.stdout.write(
       [
         `rocketmq-ts dev: name server + broker ready in ${readyMs} ms (RSS ${rssMiB} MiB)`,
         `  name server  ${dev.namesrvAddr}`,
@@ -256,10 +271,12 @@ export async function runDev(opts: Record<string, unknown>, args: string[]): Pro
         '',
       ].join('\n'),
     );
+    // With --json, stdout carries only the ready line.
+    const say = (line: string): void => void (opts['json'] === true ? process.stderr : process.stdout).write(line);
     onShutdownSignal(async (signal) => {
-      process.stdout.write(`${signal}: shutting down\n`);
+      say(`${signal}: shutting down\n`);
       await dev.stop();
-      process.stdout.write('stopped\n');
+      say('stopped\n');
     });
     return null;
   } catch (err) {

@@ -109,12 +109,17 @@ describe('rmq dev', () => {
   });
 });
 
-test('rmq dev reports a port in use clearly', async () => {
+test('rmq dev --json prints one ready line; a port in use is reported clearly', async () => {
   const tmp = tempDir('rmq-cli-dev2-');
-  const first = startCli(['dev', '--data', tmp.dir, '--namesrv-port', '0', '--broker-port', '0']);
+  const first = startCli(['dev', '--json', '--data', tmp.dir, '--namesrv-port', '0', '--broker-port', '0']);
   try {
-    const m = await first.waitFor(/name server\s+127\.0\.0\.1:(\d+)[\s\S]*?Ctrl-C/, 20_000);
-    const r = await runCli(['dev', '--data', join(tmp.dir, 'b'), '--namesrv-port', m[1]!, '--broker-port', '0'], { timeoutMs: 20_000 });
+    const m = await first.waitFor(/^(\{"ready":true.*\})$/m, 20_000);
+    const ready = JSON.parse(m[1]!) as { namesrvAddr: string; brokerAddr: string; readyMs: number; rssMiB: number; pid: number };
+    assert.match(ready.namesrvAddr, /^127\.0\.0\.1:\d+$/);
+    assert.match(ready.brokerAddr, /^127\.0\.0\.1:\d+$/);
+    assert.equal(ready.pid, first.child.pid);
+    console.log(`rmq dev --json: ready in ${ready.readyMs} ms, RSS ${ready.rssMiB} MiB`);
+    const r = await runCli(['dev', '--data', join(tmp.dir, 'b'), '--namesrv-port', ready.namesrvAddr.split(':')[1]!, '--broker-port', '0'], { timeoutMs: 20_000 });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /port \d+ is already in use/);
   } finally {
