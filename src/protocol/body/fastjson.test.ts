@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { parseFastjson, toFastjson, toFastjsonLegacy, FastjsonSyntaxError } from './fastjson.js';
 import { parseTopicStatsTable, topicStatsTableJson, parseConsumeStats, consumeStatsJson } from './message-queue-map.js';
@@ -30,8 +31,28 @@ test('fastjson: standard JSON output, legacy output with unquoted int keys', () 
   assert.deepEqual(parseFastjson(toFastjsonLegacy(route)), JSON.parse(toFastjson(route)));
 });
 
+test('fastjson: single-quoted strings with escapes', () => {
+  assert.deepEqual(parseFastjson("{'a':'x\\'y\\u0041\\n',b:1}"), { a: "x'yA\n", b: 1 });
+});
+
 test('fastjson: bad input gives a clear error, not a crash', () => {
-  for (const bad of ['{', '{"a":}', '[1,', '{"a" 1}', '"abc', '{a:1', 'nul', '1 2', '['.repeat(2000)]) {
+  for (const bad of ['{', '{"a":}', '[1,', '{"a" 1}', '"abc', '{a:1', 'nul', '1 2', '['.repeat(2000), "{'a':'\\u12'}", "{'a':'\\q'}", "{'a':'x"]) {
     assert.throws(() => parseFastjson(bad), FastjsonSyntaxError, bad.slice(0, 20));
   }
+});
+
+test('fastjson: arbitrary and mutated input parses or raises FastjsonSyntaxError (fast-check)', () => {
+  const seed = Number(process.env.FC_SEED ?? Date.now() % 2147483647);
+  console.log(`fastjson fuzz: fast-check seed ${seed}`);
+  const sample = '{"offsetTable":{{"brokerName":"b","queueId":0,"topic":"T"}:{"maxOffset":1}},"a":[1,-2.5e3,true,null,\'x\'],0:"z"}';
+  fc.assert(
+    fc.property(fc.oneof(fc.string({ maxLength: 40 }), fc.tuple(fc.nat(sample.length), fc.string({ maxLength: 3 })).map(([i, ins]) => sample.slice(0, i) + ins + sample.slice(i + 1))), (text) => {
+      try {
+        parseFastjson(text);
+      } catch (e) {
+        if (!(e instanceof FastjsonSyntaxError)) throw e;
+      }
+    }),
+    { seed, numRuns: 3000 },
+  );
 });

@@ -198,7 +198,17 @@ class Scanner {
       const c = s[this.pos]!;
       if (c === '\\') {
         const n = s[this.pos + 1];
-        out += n === "'" ? "'" : (JSON.parse(`"\\${n}"`) as string);
+        if (n === 'u') {
+          const hex = s.slice(this.pos + 2, this.pos + 6);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('bad \\u escape');
+          out += String.fromCharCode(parseInt(hex, 16));
+          this.pos += 6;
+          continue;
+        }
+        const simple: Record<string, string> = { "'": "'", '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+        const v = n === undefined ? undefined : simple[n];
+        if (v === undefined) this.fail('bad escape');
+        out += v;
         this.pos += 2;
         continue;
       }
