@@ -151,7 +151,7 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
     this.subscriptionExprs.set(topic, subExpression);
     if (this.rebalance) {
       this.rebalance.subscriptionInner.set(topic, buildSubscriptionData(topic, subExpression));
-      void this.refreshAndRebalance([topic]);
+      void this.refreshAndRebalance([topic]).catch((e) => log.warn({ err: e }, 'route refresh after subscribe failed'));
     }
   }
 
@@ -462,7 +462,17 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
     for (const f of w) f();
   }
 
+  /** One pull round of a queue; never rejects (an unexpected error retries the queue later). */
   private async pullTask(a: Assigned, generation = a.generation): Promise<void> {
+    try {
+      await this.pullTaskOnce(a, generation);
+    } catch (e) {
+      log.error({ err: e, mq: a.mq.key }, 'unexpected error in the pull loop');
+      this.later(a, PULL_DELAY_WHEN_EXCEPTION_MS, generation);
+    }
+  }
+
+  private async pullTaskOnce(a: Assigned, generation: number): Promise<void> {
     if (this.state !== 'RUNNING' || a.pq.dropped || generation !== a.generation) return;
     if (a.paused) return this.later(a, PULL_DELAY_WHEN_PAUSE_MS, generation);
     if (this.cachedMsgCount > this.pullThresholdForAll) return this.later(a, PULL_DELAY_WHEN_FLOW_CONTROL_MS, generation);

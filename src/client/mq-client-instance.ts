@@ -261,7 +261,11 @@ export class MQClientInstance {
     this.topicRouteTable.set(topic, route);
     // A broker we have not heart-beaten yet: register with it now, so its consumer list includes us
     // before we rebalance and pull (otherwise this waits for the next 30 s heartbeat).
-    if (newBroker && this.consumers.size > 0) void this.sendHeartbeatToAllBrokerWithLock().then(() => this.rebalanceImmediately());
+    if (newBroker && this.consumers.size > 0) {
+      void this.sendHeartbeatToAllBrokerWithLock()
+        .then(() => this.rebalanceImmediately())
+        .catch((e) => log.warn({ err: e }, 'heartbeat to a new broker failed'));
+    }
     return true;
   }
 

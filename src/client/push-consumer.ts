@@ -216,7 +216,12 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     this.subscriptionExprs.set(topic, subExpression);
     if (this.rebalance) {
       this.rebalance.subscriptionInner.set(topic, sub);
-      if (this.instance) void this.instance.sendHeartbeatToAllBrokerWithLock().then(() => this.instance?.rebalanceImmediately());
+      if (this.instance) {
+        void this.instance
+          .sendHeartbeatToAllBrokerWithLock()
+          .then(() => this.instance?.rebalanceImmediately())
+          .catch((e) => log.warn({ err: e }, 'heartbeat after subscribe failed'));
+      }
     }
   }
 
@@ -337,9 +342,12 @@ export class DefaultMQPushConsumer implements ConsumerInner {
 
   private scheduleLockAll(): void {
     this.instance?.later(REBALANCE_LOCK_INTERVAL_MS, () => {
-      void this.rebalance?.lockAll().finally(() => {
-        if (this.isRunning()) this.scheduleLockAll();
-      });
+      void this.rebalance
+        ?.lockAll()
+        .catch((e) => log.warn({ err: e }, 'lockAll failed'))
+        .finally(() => {
+          if (this.isRunning()) this.scheduleLockAll();
+        });
     });
   }
 
@@ -485,7 +493,17 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     else this.instance?.later(ms, () => void this.pullMessage(r));
   }
 
+  /** One pull round of a queue; never rejects (an unexpected error retries the queue later). */
   private async pullMessage(r: PullRequest): Promise<void> {
+    try {
+      await this.pullMessageOnce(r);
+    } catch (e) {
+      log.error({ err: e, mq: r.mq.key }, 'unexpected error in the pull loop');
+      this.pullLater(r, PULL_DELAY_WHEN_EXCEPTION_MS);
+    }
+  }
+
+  private async pullMessageOnce(r: PullRequest): Promise<void> {
     const { pq, mq } = r;
     if (!this.isRunning() || pq.dropped) return;
     pq.lastPullTimestamp = Date.now();
