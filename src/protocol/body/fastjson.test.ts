@@ -31,6 +31,13 @@ test('fastjson: standard JSON output, legacy output with unquoted int keys', () 
   assert.deepEqual(parseFastjson(toFastjsonLegacy(route)), JSON.parse(toFastjson(route)));
 });
 
+test('fastjson: a __proto__ key stays an own property', () => {
+  const v = parseFastjson('{0:1,"__proto__":{"polluted":true}}') as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(v), Object.prototype);
+  assert.deepEqual(Object.keys(v), ['0', '__proto__']);
+  assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+});
+
 test('fastjson: single-quoted strings with escapes', () => {
   assert.deepEqual(parseFastjson("{'a':'x\\'y\\u0041\\n',b:1}"), { a: "x'yA\n", b: 1 });
 });

@@ -105,6 +105,9 @@ class Scanner {
         map.set(key, v);
       } else if (map !== undefined) {
         map.set(String(key), v);
+      } else if (key === '__proto__') {
+        // As JSON.parse does: an own property, never the object's prototype.
+        Object.defineProperty(plain, key, { value: v, enumerable: true, writable: true, configurable: true });
       } else {
         plain[String(key)] = v;
       }
