@@ -5,7 +5,7 @@
  * PullAPIWrapper.processPullResult does.
  */
 import { inflateSync } from 'node:zlib';
-import { decodeRecords, type MessageExt as StoredRecord } from '../message/message-record.js';
+import { decodeRecord, type MessageExt as StoredRecord } from '../message/message-record.js';
 import { PROPERTY, SYS_FLAG } from '../message/message-const.js';
 import { componentLogger } from '../common/logger.js';
 import { MessageExt } from './message.js';
@@ -62,7 +62,18 @@ export function decodePulledMessages(
   const out: MessageExt[] = [];
   const minS = String(minOffset);
   const maxS = String(maxOffset);
-  for (const r of decodeRecords(body)) {
+  let off = 0;
+  while (off < body.length) {
+    let r: StoredRecord;
+    try {
+      r = decodeRecord(body, off);
+    } catch (e) {
+      // As RocketMQ's client does: keep the messages decoded so far, drop the undecodable rest
+      // (the pull continues at the broker's nextBeginOffset), and say so loudly.
+      log.error({ err: e, brokerName, byteOffset: off, bodyBytes: body.length, decoded: out.length }, 'undecodable message in pull response, skipping the rest of the batch');
+      break;
+    }
+    off += r.storeSize;
     if (sub && !tagMatches(sub, r.properties[PROPERTY.TAGS])) continue;
     const m = recordToMessageExt(r, brokerName);
     m.properties[PROPERTY.MIN_OFFSET] = minS;
