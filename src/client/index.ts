@@ -31,6 +31,7 @@ export { MessageModel, ConsumeFromWhere } from './consumer-common.js';
 export { LocalFileOffsetStore, RemoteBrokerOffsetStore, ReadOffsetType, type OffsetStore } from './offset-store.js';
 export { MQClientError, RemotingResponseError } from './errors.js';
 export { MQClientInstance, MQClientManager, setDefaultTransportFactory } from './mq-client-instance.js';
+export type { QueryResult } from './mq-admin.js';
 export type { ClientConfig } from './client-config.js';
 export type { ClientTransport } from './transport.js';
 export { buildSubscriptionData, type SubscriptionData } from './subscription.js';

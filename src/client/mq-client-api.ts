@@ -12,6 +12,12 @@ import {
   GetMaxOffsetRequestHeader,
   GetMaxOffsetResponseHeader,
   GetMinOffsetRequestHeader,
+  GetEarliestMsgStoretimeRequestHeader,
+  GetEarliestMsgStoretimeResponseHeader,
+  QueryMessageRequestHeader,
+  QueryMessageResponseHeader,
+  UNIQUE_KEY_QUERY,
+  ViewMessageRequestHeader,
   GetMinOffsetResponseHeader,
   GetRouteInfoRequestHeader,
   PullMessageRequestHeader,
@@ -302,6 +308,40 @@ export class MQClientAPI {
     );
     if (res.code !== ResponseCode.SUCCESS) fail(res);
     return GetMinOffsetResponseHeader.decode(res.extFields).offset;
+  }
+
+  async getEarliestMsgStoretime(addr: string, mq: MessageQueue, timeoutMs: number): Promise<number> {
+    const res = await this.transport.invoke(
+      addr,
+      createRequest(RequestCode.GET_EARLIEST_MSG_STORETIME, GetEarliestMsgStoretimeRequestHeader.encode({ topic: mq.topic, queueId: mq.queueId, bname: mq.brokerName })),
+      timeoutMs,
+    );
+    if (res.code !== ResponseCode.SUCCESS) fail(res);
+    return GetEarliestMsgStoretimeResponseHeader.decode(res.extFields).timestamp;
+  }
+
+  /** VIEW_MESSAGE_BY_ID: the stored record at a commit-log offset. */
+  async viewMessage(addr: string, physicalOffset: number, timeoutMs: number): Promise<Buffer> {
+    const res = await this.transport.invoke(addr, createRequest(RequestCode.VIEW_MESSAGE_BY_ID, ViewMessageRequestHeader.encode({ offset: physicalOffset })), timeoutMs);
+    if (res.code !== ResponseCode.SUCCESS) fail(res);
+    if (!res.body || res.body.length === 0) throw new MQClientError('NO_MESSAGE', `no message at commit-log offset ${physicalOffset}`);
+    return res.body;
+  }
+
+  /** QUERY_MESSAGE by key (or by UNIQ_KEY when `uniqueKey`): concatenated records, undefined when none. */
+  async queryMessage(
+    addr: string,
+    q: { topic: string; key: string; maxNum: number; beginTimestamp: number; endTimestamp: number },
+    uniqueKey: boolean,
+    timeoutMs: number,
+  ): Promise<{ indexLastUpdateTimestamp: number; body?: Buffer }> {
+    const ext = QueryMessageRequestHeader.encode(q);
+    if (uniqueKey) ext[UNIQUE_KEY_QUERY] = 'true';
+    const res = await this.transport.invoke(addr, createRequest(RequestCode.QUERY_MESSAGE, ext), timeoutMs);
+    if (res.code === ResponseCode.QUERY_NOT_FOUND) return { indexLastUpdateTimestamp: 0 };
+    if (res.code !== ResponseCode.SUCCESS) fail(res);
+    const h = QueryMessageResponseHeader.decode(res.extFields);
+    return { indexLastUpdateTimestamp: h.indexLastUpdateTimestamp, body: res.body };
   }
 
   async searchOffset(addr: string, mq: MessageQueue, timestamp: number, timeoutMs: number): Promise<number> {

@@ -11,6 +11,7 @@
  * Sync sends retry `retryTimesWhenSendFailed` times on network errors and on the broker codes
  * RocketMQ retries, all within `sendMsgTimeout`. Many sends may be in flight on one connection.
  */
+import { MQAdminImpl, type QueryResult } from './mq-admin.js';
 import { deflateSync } from 'node:zlib';
 import { componentLogger } from '../common/logger.js';
 import { RemotingResponseError } from '../common/errors.js';
@@ -22,7 +23,7 @@ import { MAX_PROPERTIES_BYTES } from '../message/message-record.js';
 import { checkGroup, checkTopic, isRetryTopic, MixAll, resolveClientConfig, type ClientConfig } from './client-config.js';
 import { MQClientError, RETRY_RESPONSE_CODES } from './errors.js';
 import { MQFaultStrategy } from './fault.js';
-import { Message, SendStatus, type SendResult } from './message.js';
+import { Message, SendStatus, type MessageExt, type SendResult } from './message.js';
 import { MessageQueue } from './message-queue.js';
 import type { CommunicationMode } from './mq-client-api.js';
 import { MQClientManager, type MQClientInstance, type ProducerInner } from './mq-client-instance.js';
@@ -226,6 +227,42 @@ export class DefaultMQProducer implements ProducerInner {
     this.makeSureStateOK();
     const info = await this.tryToFindTopicPublishInfo(topic);
     return [...info.messageQueueList];
+  }
+
+  // ---- MQAdmin: offsets and message lookup -------------------------------------------------
+
+  private adminImpl(): MQAdminImpl {
+    const instance = this.instance;
+    if (!instance || !instance.isStarted) throw new MQClientError('SERVICE_STATE', 'The client is not started');
+    return new MQAdminImpl(instance);
+  }
+
+  /** Next offset to be written in the queue. */
+  maxOffset(mq: MessageQueue): Promise<number> {
+    return this.adminImpl().maxOffset(mq);
+  }
+
+  minOffset(mq: MessageQueue): Promise<number> {
+    return this.adminImpl().minOffset(mq);
+  }
+
+  /** The first offset whose message was stored at or after `timestamp` (ms). */
+  searchOffset(mq: MessageQueue, timestamp: number): Promise<number> {
+    return this.adminImpl().searchOffset(mq, timestamp);
+  }
+
+  earliestMsgStoreTime(mq: MessageQueue): Promise<number> {
+    return this.adminImpl().earliestMsgStoreTime(mq);
+  }
+
+  /** A message by offset message id, or (with its topic) by client message id. */
+  viewMessage(msgId: string, topic?: string): Promise<MessageExt> {
+    return this.adminImpl().viewMessage(msgId, topic);
+  }
+
+  /** Messages of a topic with `key` in KEYS, stored between `begin` and `end` (ms). */
+  queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): Promise<QueryResult> {
+    return this.adminImpl().queryMessage(topic, key, maxNum, begin, end);
   }
 
   // ---- internals ------------------------------------------------------------------------

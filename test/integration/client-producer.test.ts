@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DefaultMQProducer, DefaultLitePullConsumer, Message, MessageQueue, SelectMessageQueueByHash, RemotingResponseError, type SendResult } from '../../src/index.js';
+import { DefaultMQProducer, DefaultLitePullConsumer, Message, MessageQueue, SelectMessageQueueByHash, RemotingResponseError, type MessageExt, type SendResult } from '../../src/index.js';
 import { startCluster, type TestCluster } from './client-cluster.js';
 
 let cluster: TestCluster;
@@ -157,4 +157,32 @@ test('a new group reads history from the first offset; searchOffset by time find
   } finally {
     await lite.shutdown();
   }
+});
+
+test('MQAdmin calls: max/min/search offset, earliest store time, viewMessage by offset id and by UNIQ_KEY, queryMessage by key', async () => {
+  const topic = 'ItAdminTopic';
+  await cluster.createTopic(topic, 1);
+  const mq = new MessageQueue(topic, cluster.brokers[0]!.name, 0);
+  const t0 = Date.now();
+  const results: SendResult[] = [];
+  for (let i = 0; i < 5; i++) results.push(await producer.send(new Message(topic, `v${i}`, { keys: i === 3 ? ['special', 'other'] : `k${i}` }), mq));
+  assert.equal(await producer.maxOffset(mq), 5);
+  assert.equal(await producer.minOffset(mq), 0);
+  assert.equal(await producer.searchOffset(mq, t0 - 1000), 0);
+  const earliest = await producer.earliestMsgStoreTime(mq);
+  assert.ok(earliest >= t0 - 1000 && earliest <= Date.now(), String(earliest));
+  const byOffsetId = await producer.viewMessage(results[2]!.offsetMsgId);
+  assert.equal(byOffsetId.body.toString(), 'v2');
+  assert.equal(byOffsetId.msgId, results[2]!.msgId);
+  assert.equal(byOffsetId.brokerName, mq.brokerName);
+  const byUniq = await producer.viewMessage(results[4]!.msgId, topic);
+  assert.equal(byUniq.body.toString(), 'v4');
+  // The index is built asynchronously by the store: allow it a moment.
+  let found: MessageExt[] = [];
+  const end = Date.now() + 5000;
+  while (found.length === 0 && Date.now() < end) {
+    found = (await producer.queryMessage(topic, 'special', 32, t0 - 1000, Date.now() + 1000).catch(() => ({ messageList: [] }))).messageList;
+    if (found.length === 0) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.deepEqual(found.map((m) => m.body.toString()), ['v3']);
 });
