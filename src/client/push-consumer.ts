@@ -100,6 +100,10 @@ export interface PushConsumerOptions extends ClientConfig {
   pullThresholdForQueue?: number;
   /** ... or this many MiB (default 100). */
   pullThresholdSizeForQueue?: number;
+  /** Cached messages for all owned queues of a topic; -1 (default) = use pullThresholdForQueue. */
+  pullThresholdForTopic?: number;
+  /** Cached MiB for all owned queues of a topic; -1 (default) = use pullThresholdSizeForQueue. */
+  pullThresholdSizeForTopic?: number;
   /** Pause between pulls of a queue, ms (default 0). */
   pullInterval?: number;
   /** Messages per listener call (default 1). */
@@ -150,6 +154,8 @@ export class DefaultMQPushConsumer implements ConsumerInner {
   consumeConcurrentlyMaxSpan: number;
   pullThresholdForQueue: number;
   pullThresholdSizeForQueue: number;
+  pullThresholdForTopic: number;
+  pullThresholdSizeForTopic: number;
   pullInterval: number;
   consumeMessageBatchMaxSize: number;
   pullBatchSize: number;
@@ -188,6 +194,8 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     this.consumeConcurrentlyMaxSpan = options.consumeConcurrentlyMaxSpan ?? 2000;
     this.pullThresholdForQueue = options.pullThresholdForQueue ?? 1000;
     this.pullThresholdSizeForQueue = options.pullThresholdSizeForQueue ?? 100;
+    this.pullThresholdForTopic = options.pullThresholdForTopic ?? -1;
+    this.pullThresholdSizeForTopic = options.pullThresholdSizeForTopic ?? -1;
     this.pullInterval = options.pullInterval ?? 0;
     this.consumeMessageBatchMaxSize = options.consumeMessageBatchMaxSize ?? 1;
     this.pullBatchSize = options.pullBatchSize ?? 32;
@@ -933,6 +941,13 @@ class PushRebalance extends RebalanceImpl {
 
   protected dispatchPullRequest(list: PullRequest[]): void {
     this.consumer.startPulling(list);
+  }
+
+  /** Topic-wide flow-control limits are split over the queues this member now owns (as Java does). */
+  protected override messageQueueChanged(_topic: string, _mqAll: MessageQueue[], mqDivided: MessageQueue[]): void {
+    const n = Math.max(1, mqDivided.length);
+    if (this.consumer.pullThresholdForTopic !== -1) this.consumer.pullThresholdForQueue = Math.max(1, Math.floor(this.consumer.pullThresholdForTopic / n));
+    if (this.consumer.pullThresholdSizeForTopic !== -1) this.consumer.pullThresholdSizeForQueue = Math.max(1, Math.floor(this.consumer.pullThresholdSizeForTopic / n));
   }
 }
 
