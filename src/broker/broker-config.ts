@@ -63,6 +63,14 @@ export interface BrokerConfig extends MessageStoreConfig {
   flushDelayOffsetInterval: number;
   // ---- delay ----
   messageDelayLevel: string;
+  // ---- timer messages (5.x TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS) ----
+  timerWheelEnable: boolean;
+  /** Largest accepted delay, seconds (259 200 = 3 days as RocketMQ; any value is allowed). */
+  timerMaxDelaySec: number;
+  /** Timer log segment size, bytes (100 MiB). */
+  mappedFileSizeTimerLog: number;
+  /** Timer checkpoint / log sync interval, ms: the window of possible redelivery after a crash. */
+  timerFlushIntervalMs: number;
   // ---- misc accepted for compatibility (no effect here) ----
   rejectTransactionMessage: boolean;
   transactionTimeOut: number;
@@ -123,6 +131,10 @@ export function defaultBrokerConfig(): BrokerConfig {
     flushConsumerOffsetInterval: 5000,
     flushDelayOffsetInterval: 10_000,
     messageDelayLevel: '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h',
+    timerWheelEnable: true,
+    timerMaxDelaySec: 259_200,
+    mappedFileSizeTimerLog: 100 * 1024 * 1024,
+    timerFlushIntervalMs: 1000,
     rejectTransactionMessage: false,
     transactionTimeOut: 6000,
     transactionCheckMax: 15,
@@ -146,6 +158,7 @@ const NON_NEGATIVE = new Set([
   'registerNameServerPeriod', 'flushConsumerOffsetInterval', 'flushDelayOffsetInterval', 'mappedFileSizeCommitLog',
   'mappedFileSizeConsumeQueue', 'maxMessageSize', 'flushIntervalCommitLog', 'flushIntervalConsumeQueue', 'syncFlushTimeout',
   'channelExpiredTimeout', 'rebalanceLockMaxLiveTime', 'fileReservedTime', 'cleanResourceInterval',
+  'timerMaxDelaySec', 'mappedFileSizeTimerLog', 'timerFlushIntervalMs',
 ]);
 
 function badValue(key: string, value: unknown, expected: string): RmqError {
@@ -219,6 +232,7 @@ export function validateBrokerConfig(c: BrokerConfig): void {
   if (c.maxMessageSize < 1) throw badValue('maxMessageSize', c.maxMessageSize, 'a positive size in bytes');
   if (c.mappedFileSizeConsumeQueue % 20 !== 0) throw badValue('mappedFileSizeConsumeQueue', c.mappedFileSizeConsumeQueue, 'a multiple of 20');
   parseDelayLevels(c.messageDelayLevel);
+  if (c.mappedFileSizeTimerLog < 4096) throw badValue('mappedFileSizeTimerLog', c.mappedFileSizeTimerLog, 'at least 4096 bytes');
   for (const a of c.namesrvAddr.split(';').map((s) => s.trim()).filter(Boolean)) {
     if (!/^[^:\s]+:\d+$/.test(a) && !/^\[.+\]:\d+$/.test(a)) throw badValue('namesrvAddr', c.namesrvAddr, '"ip:port;ip:port"');
   }

@@ -43,6 +43,9 @@ import { LockProcessor } from './processors/lock-processor.js';
 import { PullMessageProcessor } from './processors/pull-message-processor.js';
 import { QueryMessageProcessor } from './processors/query-message-processor.js';
 import { SendMessageProcessor } from './processors/send-message-processor.js';
+import { RecallMessageProcessor } from './timer/recall-processor.js';
+import { applyTimerProperties, TIMER_TOPIC } from './timer/timer-message.js';
+import { TimerMessageService } from './timer/timer-message-service.js';
 
 export interface BrokerControllerOptions {
   /** A store to use instead of a DefaultMessageStore over config.storePathRootDir (tests). */
@@ -71,6 +74,8 @@ export class BrokerController {
   readonly configDataVersion: DataVersion = newDataVersion();
   store!: MessageStore;
   scheduleMessageService!: ScheduleMessageService;
+  /** Durable timers (5.x timer messages); undefined when timerWheelEnable is false. */
+  timerMessageService: TimerMessageService | undefined;
   /** Host bytes written as STOREHOST into every record (brokerIP1 + listen port). */
   storeHost: Buffer = encodeSocketAddress('127.0.0.1', 0);
   /** "brokerIP1:port" as registered with name servers. */
@@ -124,9 +129,10 @@ export class BrokerController {
 
     this.store = this.opts.store ?? new DefaultMessageStore(storeConfigOf(c), { logger: componentLogger('store', { brokerName: c.brokerName }) });
     await this.store.start();
-    this.store.setMessageArrivingListener((topic, queueId, logicOffset, tagsCode) =>
-      this.pullRequestHoldService.notifyMessageArriving(topic, queueId, logicOffset, tagsCode),
-    );
+    this.store.setMessageArrivingListener((topic, queueId, logicOffset, tagsCode) => {
+      if (topic === TIMER_TOPIC) this.timerMessageService?.onTimerTopicArriving();
+      this.pullRequestHoldService.notifyMessageArriving(topic, queueId, logicOffset, tagsCode);
+    });
 
     const server = new RemotingServer({ host: this.opts.host ?? '0.0.0.0', port: c.listenPort }, this.log);
     this.server = server;
@@ -138,6 +144,7 @@ export class BrokerController {
     new QueryMessageProcessor(this).register(reg);
     new AdminBrokerProcessor(this).register(reg);
     new LockProcessor(this).register(reg);
+    new RecallMessageProcessor(this).register(reg);
     server.on('disconnect', (conn) => this.onChannelClosed(conn));
     let port: number;
     try {
@@ -154,6 +161,12 @@ export class BrokerController {
     this.scheduleMessageService = new ScheduleMessageService(this.store, this.delayLevels, join(this.configDir(), 'delayOffset.json'), () => this.storeHost, this.log);
     this.scheduleMessageService.load();
     if (c.brokerRole !== 'SLAVE') this.scheduleMessageService.start();
+    if (c.timerWheelEnable) {
+      const timers = new TimerMessageService(this.store, c, () => this.storeHost, componentLogger('timer', { brokerName: c.brokerName }));
+      timers.load();
+      this.timerMessageService = timers;
+      if (c.brokerRole !== 'SLAVE') timers.start();
+    }
     this.stats.start();
     this.startTimers();
     this.log.info({ addr: this.brokerAddr, cluster: c.brokerClusterName, store: c.storePathRootDir }, 'broker started');
@@ -217,6 +230,10 @@ export class BrokerController {
 
   /** Puts one message, rewriting it for the schedule topic when it carries DELAY. */
   putMessage(msg: MessageInner): Promise<PutMessageResult> {
+    if (this.config.timerWheelEnable) {
+      const t = applyTimerProperties(msg, Date.now(), this.config.timerMaxDelaySec * 1000);
+      if (t.kind === 'illegal') return Promise.resolve({ status: 'MESSAGE_ILLEGAL', remark: t.remark });
+    }
     if (msg.properties.includes('DELAY\u0001')) applyDelayLevel(msg, this.delayLevels, Date.now());
     return this.store.putMessage(msg);
   }
@@ -234,7 +251,14 @@ export class BrokerController {
       brokerRole: this.config.brokerRole,
       brokerAddr: this.brokerAddr,
       pullHeldRequests: String(this.pullRequestHoldService.heldCount),
+      ...this.timerRuntimeInfo(),
     };
+  }
+
+  private timerRuntimeInfo(): Record<string, string> {
+    const t = this.timerMessageService?.stats;
+    if (!t) return {};
+    return { timerPendingCount: String(t.pending), timerInflightCount: String(t.inflight), timerDeliveredTotal: String(t.delivered), timerCancelledTotal: String(t.cancelled) };
   }
 
   onConfigUpdated(keys: string[]): void {
@@ -330,6 +354,7 @@ export class BrokerController {
     this.pullRequestHoldService.releaseAll();
     await this.scheduleMessageService?.shutdown();
     await this.server?.close();
+    await this.timerMessageService?.shutdown();
     this.consumerOffsetManager.persist(true);
     this.topicConfigManager.persist();
     this.subscriptionGroupManager.persist();

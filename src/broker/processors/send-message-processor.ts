@@ -18,6 +18,7 @@ import { getEncodedProperty } from '../../message/properties.js';
 import type { MessageInner, PutMessageResult } from '../../store/types.js';
 import type { BrokerController } from '../broker-controller.js';
 import { appendProperty, concatProperties, hostBytes, removeProperties, socketAddressBytes } from '../message-util.js';
+import { buildRecallHandle, TIMER_TOPIC } from '../timer/timer-message.js';
 import { isNotAllowedSendTopic, isWriteable, PERM_READ, PERM_WRITE, topicNameProblem, TopicValidator, type TopicConfig } from '../topic-config-manager.js';
 
 const BORN_HOST_ATTR = 'rmq.bornHost';
@@ -195,7 +196,13 @@ export class SendMessageProcessor {
     };
     const r = await b.putMessage(msg);
     // The answer names the queue the producer chose, also for a delayed message (parked elsewhere).
-    return this.sendResponse(req, r, queueId);
+    const res = this.sendResponse(req, r, queueId);
+    if (msg.topic === TIMER_TOPIC && res.code === ResponseCode.SUCCESS && res.extFields) {
+      // 5.x: a parked timer message can be recalled with this handle (RECALL_MESSAGE).
+      const out = Number(getEncodedProperty(msg.properties, PROPERTY.TIMER_OUT_MS));
+      res.extFields.recallHandle = buildRecallHandle(topic, b.config.brokerName, out, getEncodedProperty(msg.properties, PROPERTY.UNIQ_KEY) ?? '');
+    }
+    return res;
   }
 
   private sendResponse(req: RemotingCommand, r: PutMessageResult, queueId: number): RemotingCommand {
@@ -262,6 +269,9 @@ export class SendMessageProcessor {
       }
       if (getEncodedProperty(e.properties, PROPERTY.DELAY) !== undefined) {
         return fail(req, ResponseCode.MESSAGE_ILLEGAL, 'Can not send batch delayed message');
+      }
+      if (e.properties.includes('TIMER_') && (getEncodedProperty(e.properties, PROPERTY.TIMER_DELIVER_MS) ?? getEncodedProperty(e.properties, PROPERTY.TIMER_DELAY_SEC) ?? getEncodedProperty(e.properties, PROPERTY.TIMER_DELAY_MS)) !== undefined) {
+        return fail(req, ResponseCode.MESSAGE_ILLEGAL, 'Can not send batch timer message (TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS): send timer messages one by one');
       }
       msgs[i] = {
         topic: tc.topicName,
