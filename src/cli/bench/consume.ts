@@ -42,6 +42,8 @@ export interface ConsumeReport {
   e2e_latency_ms: ReturnType<typeof latencyMs>;
   broker_cpu_us_per_msg: number | null;
   broker_rss_mb: number | null;
+  /** This process's CPU over the whole run (idle tail included), % of one core. */
+  client_cpu_pct: number | null;
 }
 
 export async function runBenchConsume(opts: BenchConsumeOptions): Promise<number> {
@@ -86,6 +88,7 @@ export async function runBenchConsume(opts: BenchConsumeOptions): Promise<number
     };
 
     const before = await sampleBrokers(admin, brokerAddrs);
+    const cpu0 = process.cpuUsage();
     const t0 = nowMs();
     let finished = false;
     if (mode === 'pull') {
@@ -147,6 +150,8 @@ export async function runBenchConsume(opts: BenchConsumeOptions): Promise<number
     });
     stopProgress();
     const elapsed = lastAt - firstAt;
+    const clientCpu = process.cpuUsage(cpu0);
+    const runMs = nowMs() - t0;
     await stop();
     stop = undefined;
     const after = await sampleBrokers(admin, brokerAddrs);
@@ -165,6 +170,7 @@ export async function runBenchConsume(opts: BenchConsumeOptions): Promise<number
       e2e_latency_ms: latencyMs(total),
       broker_cpu_us_per_msg: d && d.get > 0 ? Math.round((d.cpuMicros / d.get) * 100) / 100 : null,
       broker_rss_mb: d ? Math.round(d.rssBytes / 1048576) : null,
+      client_cpu_pct: runMs > 0 ? Math.round(((clientCpu.user + clientCpu.system) / 1000 / runMs) * 1000) / 10 : null,
     };
     if (json) process.stdout.write(toJsonLine(report) + '\n');
     else {

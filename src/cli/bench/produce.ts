@@ -51,6 +51,8 @@ export interface ProduceReport {
   broker_cpu_us_per_msg: number | null;
   broker_cpu_pct: number | null;
   broker_rss_mb: number | null;
+  /** This bench process's CPU while sending, % of one core (is the client the limit?). */
+  client_cpu_pct: number | null;
   first_error?: string;
 }
 
@@ -100,6 +102,7 @@ export async function runBenchProduce(opts: BenchProduceOptions): Promise<number
     const payload = Buffer.alloc(size);
     randomFillSync(payload);
     const before = await sampleBrokers(admin, brokerAddrs);
+    const cpu0 = process.cpuUsage();
     const t0 = nowMs();
     const deadline = t0 + seconds * 1000;
     const stopProgress = startProgress('sent', () => ({ n: acked, errors, window: windowHist }), opts.quiet === true || json);
@@ -149,6 +152,7 @@ export async function runBenchProduce(opts: BenchProduceOptions): Promise<number
     stopProgress();
     process.removeListener('SIGINT', onSig);
     const elapsed = lastAck - t0;
+    const clientCpu = process.cpuUsage(cpu0);
     const after = await sampleBrokers(admin, brokerAddrs);
     const d = brokerDelta(before, after);
     const report: ProduceReport = {
@@ -168,6 +172,7 @@ export async function runBenchProduce(opts: BenchProduceOptions): Promise<number
       broker_cpu_us_per_msg: d && d.put > 0 ? Math.round((d.cpuMicros / d.put) * 100) / 100 : null,
       broker_cpu_pct: d && elapsed > 0 ? Math.round((d.cpuMicros / 1000 / (nowMs() - t0)) * 1000) / 10 : null,
       broker_rss_mb: d ? Math.round(d.rssBytes / 1048576) : null,
+      client_cpu_pct: elapsed > 0 ? Math.round(((clientCpu.user + clientCpu.system) / 1000 / elapsed) * 1000) / 10 : null,
     };
     if (firstError) report.first_error = firstError;
     if (json) process.stdout.write(toJsonLine(report) + '\n');
@@ -179,6 +184,7 @@ export async function runBenchProduce(opts: BenchProduceOptions): Promise<number
           `  throughput  ${fmtInt(report.msgs_per_s)} msg/s  ${report.mb_per_s} MB/s${errors ? `  errors ${fmtInt(errors)} (first: ${firstError})` : ''}`,
           `  send RT ms  p50 ${l.p50}  p99 ${l.p99}  p999 ${l.p999}  max ${l.max}  mean ${l.mean}`,
           `  broker      ${report.broker_cpu_us_per_msg === null ? 'CPU not reported' : `${report.broker_cpu_us_per_msg} µs CPU per message, ${report.broker_cpu_pct}% of a core, RSS ${report.broker_rss_mb} MiB`}`,
+          `  client      ${report.client_cpu_pct}% of a core (this process)`,
         ].join('\n') + '\n',
       );
     }
