@@ -102,16 +102,24 @@ export class RemotingClient {
   }
 
   /** Sends a request to `addr` and waits for the response (the connect time counts against timeoutMs). */
-  async invoke(addr: string, cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+  invoke(addr: string, cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+    // Hot path: an open connection, no extra promise layers.
+    const open = this.connections.get(addr);
+    if (open !== undefined && !open.closed) return open.invoke(cmd, timeoutMs);
+    return this.connectThenInvoke(addr, cmd, timeoutMs);
+  }
+
+  private async connectThenInvoke(addr: string, cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
     const start = Date.now();
     const conn = await this.getConnection(addr, Math.min(timeoutMs, this.options.connectTimeoutMs ?? timeoutMs));
     return conn.invoke(cmd, Math.max(1, timeoutMs - (Date.now() - start)));
   }
 
   /** Sends a oneway request to `addr`; resolves once written. */
-  async invokeOneway(addr: string, cmd: RemotingCommand, timeoutMs?: number): Promise<void> {
-    const conn = await this.getConnection(addr, timeoutMs ?? this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
-    return conn.invokeOneway(cmd);
+  invokeOneway(addr: string, cmd: RemotingCommand, timeoutMs?: number): Promise<void> {
+    const open = this.connections.get(addr);
+    if (open !== undefined && !open.closed) return open.invokeOneway(cmd);
+    return this.getConnection(addr, timeoutMs ?? this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS).then((conn) => conn.invokeOneway(cmd));
   }
 
   /** Closes the connection to `addr` (the next call reconnects). */
