@@ -18,7 +18,7 @@ import type { ConsumeFromWhere, ConsumerData, MessageModel } from '../protocol/b
 import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from './allocate.js';
 import { checkGroup, checkTopic, MixAll, resolveClientConfig, retryTopic, type ClientConfig } from './client-config.js';
 import { brokerAddrFor, computePullFromWhere, formatConsumeTimestamp, pullKernel, PullStatus } from './consumer-common.js';
-import { MQClientError } from './errors.js';
+import { isUnknownConsumerError, MQClientError } from './errors.js';
 import type { MessageExt } from './message.js';
 import { compareMessageQueue, type MessageQueue } from './message-queue.js';
 import { MQClientManager, type ConsumerInner, type MQClientInstance } from './mq-client-instance.js';
@@ -550,6 +550,7 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
       return this.later(a, this.pullDelayTimeMills, generation);
     } catch (e) {
       if (this.state === 'RUNNING' && !a.pq.dropped) log.warn({ err: e, mq: a.mq.key }, 'lite pull failed');
+      if (isUnknownConsumerError(e)) instance.heartbeatSoon();
       return this.later(a, PULL_DELAY_WHEN_EXCEPTION_MS, generation);
     }
   }

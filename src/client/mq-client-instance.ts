@@ -306,14 +306,26 @@ export class MQClientInstance {
     return bd.brokerAddrs[MASTER_ID] ?? Object.values(bd.brokerAddrs)[0];
   }
 
+  /** The group's client ids from a broker of the topic, trying the others when one does not answer. */
   async findConsumerIdList(topic: string, group: string): Promise<string[]> {
-    let addr = this.findBrokerAddrByTopic(topic);
-    if (!addr) {
+    let route = this.topicRouteTable.get(topic);
+    if (!route || route.brokerDatas.length === 0) {
       await this.updateTopicRouteInfoFromNameServer(topic);
-      addr = this.findBrokerAddrByTopic(topic);
+      route = this.topicRouteTable.get(topic);
     }
-    if (!addr) return [];
-    return this.api.getConsumerIdListByGroup(addr, group, this.config.mqClientApiTimeout);
+    if (!route) return [];
+    const addrs = route.brokerDatas.map((bd) => bd.brokerAddrs[MASTER_ID] ?? Object.values(bd.brokerAddrs)[0]).filter((a): a is string => !!a);
+    const start = Math.floor(Math.random() * addrs.length);
+    let lastErr: unknown;
+    for (let i = 0; i < addrs.length; i++) {
+      try {
+        return await this.api.getConsumerIdListByGroup(addrs[(start + i) % addrs.length]!, group, this.config.mqClientApiTimeout);
+      } catch (e) {
+        lastErr = e;
+      }
+    }
+    if (lastErr) throw lastErr;
+    return [];
   }
 
   // ---- heartbeats -------------------------------------------------------------------------
@@ -351,6 +363,21 @@ export class MQClientInstance {
       }
     }
     await Promise.all(jobs);
+  }
+
+  private lastHeartbeatSoon = 0;
+
+  /**
+   * A broker does not know this client (it restarted, or expired our channel): heartbeat everyone
+   * now and rebalance, instead of waiting for the periodic heartbeat. At most once a second.
+   */
+  heartbeatSoon(): void {
+    const now = Date.now();
+    if (this.stopped || now - this.lastHeartbeatSoon < 1000) return;
+    this.lastHeartbeatSoon = now;
+    void this.sendHeartbeatToAllBrokerWithLock()
+      .then(() => this.rebalanceImmediately())
+      .catch((e) => log.warn({ err: e }, 'heartbeat failed'));
   }
 
   // ---- rebalance and offsets -------------------------------------------------------------

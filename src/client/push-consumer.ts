@@ -20,7 +20,7 @@ import type { ConsumeFromWhere, ConsumerData, MessageModel } from '../protocol/b
 import { AllocateMessageQueueAveragely, type AllocateMessageQueueStrategy } from './allocate.js';
 import { checkGroup, checkTopic, MixAll, resolveClientConfig, retryTopic, type ClientConfig } from './client-config.js';
 import { brokerAddrFor, computePullFromWhere, formatConsumeTimestamp, pullKernel, PullStatus } from './consumer-common.js';
-import { MQClientError } from './errors.js';
+import { isUnknownConsumerError, MQClientError } from './errors.js';
 import { Message, type MessageExt } from './message.js';
 import { compareMessageQueue, type MessageQueue } from './message-queue.js';
 import { topicRouteToSubscribeInfo } from './route.js';
@@ -585,6 +585,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
       });
     } catch (e) {
       if (this.isRunning() && !pq.dropped) log.warn({ err: e, mq: mq.key }, 'pull failed');
+      if (isUnknownConsumerError(e)) this.instance?.heartbeatSoon();
       return this.pullLater(r, PULL_DELAY_WHEN_EXCEPTION_MS);
     }
     if (!this.isRunning() || pq.dropped) return;

@@ -82,10 +82,20 @@ export abstract class RebalanceImpl {
       if (!isRetryTopic(topic)) log.info({ topic, group: this.consumerGroup }, 'doRebalance: the topic has no route yet');
       return;
     }
-    const cidAll = await instance.findConsumerIdList(topic, this.consumerGroup);
+    let cidAll: string[];
+    try {
+      cidAll = await instance.findConsumerIdList(topic, this.consumerGroup);
+    } catch (e) {
+      instance.heartbeatSoon();
+      throw e;
+    }
     if (cidAll.length === 0) {
       log.warn({ topic, group: this.consumerGroup }, 'doRebalance: no consumer id list for the group');
       return;
+    }
+    if (!cidAll.includes(instance.clientId)) {
+      // The broker does not list us (it restarted or dropped our channel): heartbeat now.
+      instance.heartbeatSoon();
     }
     const mqAll = [...mqSet].sort(compareMessageQueue);
     const cids = [...cidAll].sort();
