@@ -91,7 +91,9 @@ async function serveChild(): Promise<void> {
 let cpuStart = process.cpuUsage();
 
 async function rpc(): Promise<void> {
-  const child = fork(new URL(import.meta.url), ['child-server'], { stdio: 'inherit' });
+  // BENCH_CHILD_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server process.
+  const execArgv = process.env.BENCH_CHILD_ARGS ? process.env.BENCH_CHILD_ARGS.split(' ') : [];
+  const child = fork(new URL(import.meta.url), ['child-server'], { stdio: 'inherit', execArgv });
   const reply = <T>(): Promise<T> => new Promise((resolve) => child.once('message', (m) => resolve(m as T)));
   const { port } = await reply<{ port: number }>();
   const addr = `127.0.0.1:${port}`;
