@@ -417,6 +417,12 @@ export class RouteInfoManager {
     return out;
   }
 
+  /** GET_BROKER_MEMBER_GROUP: the addresses of one broker group (empty when unknown). */
+  getBrokerMemberGroup(clusterName: string, brokerName: string): { brokerAddrs: Record<string, string>; brokerName: string; cluster: string } {
+    const bd = this.brokerAddrTable.get(brokerName);
+    return { brokerAddrs: bd === undefined ? {} : { ...bd.brokerAddrs }, brokerName, cluster: clusterName };
+  }
+
   /** Names of the brokers of a cluster. */
   brokerNamesOf(cluster: string): string[] {
     return [...(this.clusterAddrTable.get(cluster) ?? [])];

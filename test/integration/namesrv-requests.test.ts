@@ -158,6 +158,14 @@ test('namesrv GET_ROUTEINFO_BY_TOPIC: standard JSON route; TOPIC_NOT_EXIST with 
   assert.equal(missing.body, undefined);
 });
 
+test('namesrv GET_BROKER_MEMBER_GROUP (5.x)', async () => {
+  const res = await call(createRequest(RequestCode.GET_BROKER_MEMBER_GROUP, { clusterName: 'DefaultCluster', brokerName: 'broker-a' }));
+  assert.equal(res.code, ResponseCode.SUCCESS);
+  assert.deepEqual(json(res), { brokerMemberGroup: { brokerAddrs: { '0': '10.0.0.1:10911', '1': '10.0.0.2:10911' }, brokerName: 'broker-a', cluster: 'DefaultCluster' } });
+  const none = json(await call(createRequest(RequestCode.GET_BROKER_MEMBER_GROUP, { clusterName: 'X', brokerName: 'nobody' })));
+  assert.deepEqual(none.brokerMemberGroup.brokerAddrs, {});
+});
+
 test('namesrv GET_BROKER_CLUSTER_INFO', async () => {
   const info = json(await call(createRequest(RequestCode.GET_BROKER_CLUSTER_INFO))) as ClusterInfo;
   assert.deepEqual(info.clusterAddrTable['DefaultCluster'], ['broker-a']);
@@ -287,6 +295,8 @@ test('namesrv GET_NAMESRV_CONFIG / UPDATE_NAMESRV_CONFIG (black-listed keys refu
   assert.equal((await call(createRequest(RequestCode.UPDATE_NAMESRV_CONFIG, {}, Buffer.from('enableTopicList=true')))).code, ResponseCode.SUCCESS);
   const denied = await call(createRequest(RequestCode.UPDATE_NAMESRV_CONFIG, {}, Buffer.from('kvConfigPath=/etc/passwd')));
   assert.equal(denied.code, ResponseCode.NO_PERMISSION);
+  const deniedHome = await call(createRequest(RequestCode.UPDATE_NAMESRV_CONFIG, {}, Buffer.from('rocketmqHome=/tmp')));
+  assert.equal(deniedHome.code, ResponseCode.NO_PERMISSION);
   assert.equal(ns.config.kvConfigPath, join(tmp.dir, 'kvConfig.json'));
   const badValue = await call(createRequest(RequestCode.UPDATE_NAMESRV_CONFIG, {}, Buffer.from('brokerChannelExpiredTime=soon')));
   assert.equal(badValue.code, ResponseCode.SYSTEM_ERROR);

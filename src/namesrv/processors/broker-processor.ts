@@ -1,12 +1,13 @@
 /**
- * Broker membership: REGISTER_BROKER, UNREGISTER_BROKER, QUERY_DATA_VERSION, BROKER_HEARTBEAT
- * (remoting-protocol.md §5.4, §6.7).
+ * Broker membership: REGISTER_BROKER, UNREGISTER_BROKER, QUERY_DATA_VERSION, BROKER_HEARTBEAT,
+ * GET_BROKER_MEMBER_GROUP (remoting-protocol.md §5.4, §6.7).
  */
 import { createResponse, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import {
   BrokerHeartbeatRequestHeader,
+  GetBrokerMemberGroupRequestHeader,
   QueryDataVersionRequestHeader,
   QueryDataVersionResponseHeader,
   RegisterBrokerRequestHeader,
@@ -82,7 +83,14 @@ export function brokerProcessors(ctx: NamesrvContext): ProcessorEntries {
     return createResponse(req, ResponseCode.SUCCESS);
   };
 
+  const getBrokerMemberGroup = (req: RemotingCommand): RemotingCommand => {
+    const h = GetBrokerMemberGroupRequestHeader.decode(req.extFields);
+    const brokerMemberGroup = ctx.routeInfo.getBrokerMemberGroup(h.clusterName, h.brokerName);
+    return createResponse(req, ResponseCode.SUCCESS, undefined, {}, fastjsonBody({ brokerMemberGroup }));
+  };
+
   return [
+    [RequestCode.GET_BROKER_MEMBER_GROUP, getBrokerMemberGroup],
     [RequestCode.REGISTER_BROKER, registerBroker],
     [RequestCode.UNREGISTER_BROKER, unregisterBroker],
     [RequestCode.QUERY_DATA_VERSION, queryDataVersion],

@@ -13,7 +13,9 @@ export function configProcessors(ctx: NamesrvContext): ProcessorEntries {
   const update = (req: RemotingCommand): RemotingCommand => {
     if (req.body === undefined || req.body.length === 0) return createResponse(req, ResponseCode.SUCCESS);
     const props = parsePropertiesFile(req.body.toString('utf8'));
-    const blocked = new Set(ctx.config.configBlackList.split(';').map((s) => s.trim()).filter((s) => s !== ''));
+    // As in RocketMQ, these four are always refused, whatever configBlackList says.
+    const blocked = new Set(['configBlackList', 'configStorePath', 'kvConfigPath', 'rocketmqHome']);
+    for (const k of ctx.config.configBlackList.split(';')) if (k.trim() !== '') blocked.add(k.trim());
     const denied = Object.keys(props).filter((k) => blocked.has(k));
     if (denied.length > 0) {
       return createResponse(req, ResponseCode.NO_PERMISSION, `Can not update config in black list: ${denied.join(',')}`);

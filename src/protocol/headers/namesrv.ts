@@ -143,3 +143,11 @@ export const AddWritePermOfBrokerResponseHeader = defineHeader('AddWritePermOfBr
 });
 export type AddWritePermOfBrokerResponseHeader = HeaderType<typeof AddWritePermOfBrokerResponseHeader>;
 
+
+/** GET_BROKER_MEMBER_GROUP (901, 5.x): the addresses of one broker group. */
+export const GetBrokerMemberGroupRequestHeader = defineHeader('GetBrokerMemberGroupRequestHeader', {
+  clusterName: required.string,
+  brokerName: required.string,
+  ...rpcRequestFields,
+});
+export type GetBrokerMemberGroupRequestHeader = HeaderType<typeof GetBrokerMemberGroupRequestHeader>;
