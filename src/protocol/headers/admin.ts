@@ -101,3 +101,74 @@ export const GetConsumeStatsInBrokerHeader = defineHeader('GetConsumeStatsInBrok
   ...rpcRequestFields,
 });
 export type GetConsumeStatsInBrokerHeader = HeaderType<typeof GetConsumeStatsInBrokerHeader>;
+
+/** CLONE_GROUP_OFFSET (314). */
+export const CloneGroupOffsetRequestHeader = defineHeader('CloneGroupOffsetRequestHeader', {
+  srcGroup: required.string,
+  destGroup: required.string,
+  topic: optional.string,
+  offline: optional.boolean,
+  ...rpcRequestFields,
+});
+export type CloneGroupOffsetRequestHeader = HeaderType<typeof CloneGroupOffsetRequestHeader>;
+
+/** QUERY_CONSUME_TIME_SPAN (303). */
+export const QueryConsumeTimeSpanRequestHeader = defineHeader('QueryConsumeTimeSpanRequestHeader', {
+  topic: required.string,
+  group: required.string,
+  ...topicRequestFields,
+});
+export type QueryConsumeTimeSpanRequestHeader = HeaderType<typeof QueryConsumeTimeSpanRequestHeader>;
+
+/** QUERY_CORRECTION_OFFSET (308). */
+export const QueryCorrectionOffsetHeader = defineHeader('QueryCorrectionOffsetHeader', {
+  filterGroups: optional.string,
+  compareGroup: required.string,
+  topic: required.string,
+  ...topicRequestFields,
+});
+export type QueryCorrectionOffsetHeader = HeaderType<typeof QueryCorrectionOffsetHeader>;
+
+/** QUERY_SUBSCRIPTION_BY_CONSUMER (345). */
+export const QuerySubscriptionByConsumerRequestHeader = defineHeader('QuerySubscriptionByConsumerRequestHeader', {
+  group: required.string,
+  topic: optional.string,
+  ...rpcRequestFields,
+});
+export type QuerySubscriptionByConsumerRequestHeader = HeaderType<typeof QuerySubscriptionByConsumerRequestHeader>;
+
+/** VIEW_BROKER_STATS_DATA (315), e.g. statsName "TOPIC_PUT_NUMS", statsKey "<topic>". */
+export const ViewBrokerStatsDataRequestHeader = defineHeader('ViewBrokerStatsDataRequestHeader', {
+  statsName: required.string,
+  statsKey: required.string,
+  ...rpcRequestFields,
+});
+export type ViewBrokerStatsDataRequestHeader = HeaderType<typeof ViewBrokerStatsDataRequestHeader>;
+
+/** RESUME_CHECK_HALF_MESSAGE (323). */
+export const ResumeCheckHalfMessageRequestHeader = defineHeader('ResumeCheckHalfMessageRequestHeader', {
+  topic: optional.string,
+  msgId: optional.string,
+  ...rpcRequestFields,
+});
+export type ResumeCheckHalfMessageRequestHeader = HeaderType<typeof ResumeCheckHalfMessageRequestHeader>;
+
+/** QUERY_CONSUME_QUEUE (321). */
+export const QueryConsumeQueueRequestHeader = defineHeader('QueryConsumeQueueRequestHeader', {
+  topic: optional.string,
+  queueId: optional.int,
+  index: optional.long,
+  count: optional.int,
+  consumerGroup: optional.string,
+  ...topicRequestFields,
+});
+export type QueryConsumeQueueRequestHeader = HeaderType<typeof QueryConsumeQueueRequestHeader>;
+
+/** UPDATE_AND_GET_GROUP_FORBIDDEN (353, 5.x). */
+export const UpdateGroupForbiddenRequestHeader = defineHeader('UpdateGroupForbiddenRequestHeader', {
+  group: required.string,
+  topic: required.string,
+  readable: optional.boolean,
+  ...topicRequestFields,
+});
+export type UpdateGroupForbiddenRequestHeader = HeaderType<typeof UpdateGroupForbiddenRequestHeader>;
