@@ -20,7 +20,7 @@
 import { join } from 'node:path';
 import type { Logger } from '../../common/logger.js';
 import { PROPERTY } from '../../message/message-const.js';
-import { decodeRecord, type MessageExt } from '../../message/message-record.js';
+import { decodeRecord } from '../../message/message-record.js';
 import { readInt64BE } from '../../message/int64.js';
 import { getEncodedProperty } from '../../message/properties.js';
 import type { MessageInner, MessageStore, PutMessageResult } from '../../store/types.js';
@@ -43,7 +43,10 @@ const STATE_INFLIGHT = 1;
 const STATE_DONE = 2;
 const STATE_CANCELLED = 3;
 const INGEST_BATCH = 32;
-const DELIVER_BATCH = 2048;
+/** Entries taken per wake-up before yielding to the event loop. */
+const DELIVER_BATCH = 256;
+/** Deliveries in flight at most (puts not yet acknowledged by the store). */
+const MAX_INFLIGHT = 8192;
 const RETRY_BACKOFF_MS = 1000;
 
 export interface TimerEntry {
@@ -53,6 +56,22 @@ export interface TimerEntry {
   size: number;
   uniqKey: string;
   state: number;
+}
+
+/** Removes one `name` entry from an encoded properties string without decoding the rest. */
+export function removeEncodedProperty(s: string, name: string): string {
+  const needle = name + '\u0001';
+  let from = 0;
+  for (;;) {
+    const i = s.indexOf(needle, from);
+    if (i < 0) return s;
+    if (i === 0 || s.charCodeAt(i - 1) === 2) {
+      const end = s.indexOf('\u0002', i + needle.length);
+      if (end < 0) return i === 0 ? '' : s.slice(0, i - 1);
+      return s.slice(0, i) + s.slice(end + 1);
+    }
+    from = i + 1;
+  }
 }
 
 function less(a: TimerEntry, b: TimerEntry): boolean {
@@ -102,7 +121,7 @@ export class TimerMessageService {
   private pendingCount = 0;
   private timer: NodeJS.Timeout | undefined;
   private armedAt = Number.POSITIVE_INFINITY;
-  private delivering = false;
+  private delivering = 0;
   private ingestScheduled = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private stopped = true;
@@ -177,7 +196,7 @@ export class TimerMessageService {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.flushTimer) clearInterval(this.flushTimer);
-    for (let i = 0; (this.delivering || this.inflight.size > 0) && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; (this.delivering > 0 || this.inflight.size > 0) && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
     try {
       this.checkpoint();
     } finally {
@@ -354,7 +373,7 @@ export class TimerMessageService {
       this.armedAt = Number.POSITIVE_INFINITY;
       return;
     }
-    if (this.delivering) return; // re-armed when the batch finishes
+    if (this.inflight.size >= MAX_INFLIGHT) return; // re-armed when deliveries complete
     if (this.timer && this.armedAt <= top.deliverMs) return;
     if (this.timer) clearTimeout(this.timer);
     this.armedAt = top.deliverMs;
@@ -366,10 +385,10 @@ export class TimerMessageService {
   private fire(): void {
     this.timer = undefined;
     this.armedAt = Number.POSITIVE_INFINITY;
-    if (this.stopped || this.delivering) return;
+    if (this.stopped || this.inflight.size >= MAX_INFLIGHT) return;
     const now = this.now();
     const batch: TimerEntry[] = [];
-    while (batch.length < DELIVER_BATCH) {
+    while (batch.length < DELIVER_BATCH && this.inflight.size < MAX_INFLIGHT) {
       const top = this.heap.peek();
       if (!top) break;
       if (top.state !== STATE_PENDING) {
@@ -387,15 +406,19 @@ export class TimerMessageService {
       this.arm();
       return;
     }
-    this.delivering = true;
+    this.delivering++;
     void this.deliverBatch(batch, now).finally(() => {
-      this.delivering = false;
-      if (this.stopped) return;
-      // More due entries (a large batch) go out at once; otherwise wait for the next one.
-      const top = this.heap.peek();
-      if (top && top.deliverMs <= this.now()) setImmediate(() => this.fire());
-      else this.arm();
+      this.delivering--;
+      if (!this.stopped) this.arm();
     });
+    // More due entries go out after other I/O had a turn; otherwise wait for the next one.
+    const top = this.heap.peek();
+    if (top && top.deliverMs <= this.now()) {
+      if (!this.timer) {
+        this.armedAt = top.deliverMs;
+        this.timer = setTimeout(() => this.fire(), 0);
+      }
+    } else this.arm();
   }
 
   private async deliverBatch(batch: TimerEntry[], now: number): Promise<void> {
@@ -451,29 +474,51 @@ export class TimerMessageService {
       this.log?.error({ uniqKey: e.uniqKey, phyOffset: e.phyOffset }, 'parked timer message no longer in the commit log, dropped');
       return undefined;
     }
-    const msg: MessageExt = decodeRecord(raw);
-    const props = msg.propertiesString;
+    // Fields read in place (no full decode: this is the delivery hot path).
+    const sysFlag = raw.readInt32BE(36);
+    const bornLen = sysFlag & 0x10 ? 20 : 8;
+    const storeLen = sysFlag & 0x20 ? 20 : 8;
+    const stPos = 48 + bornLen;
+    let p = stPos + 8 + storeLen;
+    const reconsumeTimes = raw.readInt32BE(p);
+    const prepared = readInt64BE(raw, p + 4);
+    p += 12;
+    const bodyLen = raw.readInt32BE(p);
+    const body = raw.subarray(p + 4, p + 4 + bodyLen);
+    p += 4 + bodyLen;
+    let topicLen: number;
+    if (raw.readInt32BE(4) === (0xdaa320ab | 0)) {
+      topicLen = raw.readInt16BE(p);
+      p += 2;
+    } else {
+      topicLen = raw[p]!;
+      p += 1;
+    }
+    p += topicLen;
+    const propLen = raw.readInt16BE(p);
+    const props = raw.toString('utf8', p + 2, p + 2 + propLen);
     const realTopic = getEncodedProperty(props, PROPERTY.REAL_TOPIC);
     if (!realTopic) {
       this.log?.error({ uniqKey: e.uniqKey }, 'parked timer message without REAL_TOPIC dropped');
       return undefined;
     }
     const realQid = Number(getEncodedProperty(props, PROPERTY.REAL_QID) ?? '0');
-    let out = removeProperties(props, [PROPERTY.REAL_TOPIC, PROPERTY.REAL_QID, TIMER_ENQUEUE_MS, TIMER_DEQUEUE_MS]);
-    out = appendProperty(out, TIMER_ENQUEUE_MS, String(msg.storeTimestamp));
+    let out = removeEncodedProperty(removeEncodedProperty(props, PROPERTY.REAL_TOPIC), PROPERTY.REAL_QID);
+    if (out.includes(TIMER_DEQUEUE_MS)) out = removeProperties(out, [TIMER_ENQUEUE_MS, TIMER_DEQUEUE_MS]);
+    out = appendProperty(out, TIMER_ENQUEUE_MS, String(readInt64BE(raw, stPos)));
     out = appendProperty(out, TIMER_DEQUEUE_MS, String(now));
     return {
       topic: realTopic,
       queueId: Number.isInteger(realQid) && realQid >= 0 ? realQid : 0,
-      flag: msg.flag,
-      body: Buffer.from(msg.body),
+      flag: raw.readInt32BE(16),
+      body,
       properties: out,
-      sysFlag: msg.sysFlag,
-      bornTimestamp: msg.bornTimestamp,
-      bornHost: socketAddressBytes(msg.bornHost),
+      sysFlag,
+      bornTimestamp: readInt64BE(raw, 40),
+      bornHost: raw.subarray(48, 48 + bornLen),
       storeHost: this.storeHost(),
-      reconsumeTimes: msg.reconsumeTimes,
-      preparedTransactionOffset: msg.preparedTransactionOffset,
+      reconsumeTimes,
+      preparedTransactionOffset: prepared,
     };
   }
 
