@@ -124,7 +124,14 @@ export class RouteInfoManager {
         'register broker',
       );
       if (registerFirst || changed) {
-        for (const tc of Object.values(a.topicConfigWrapper.topicConfigTable)) this.createAndUpdateQueueData(a.brokerName, tc);
+        const added: string[] = [];
+        for (const tc of Object.values(a.topicConfigWrapper.topicConfigTable)) {
+          if (this.createAndUpdateQueueData(a.brokerName, tc)) added.push(tc.topicName);
+        }
+        // One line per registration, not per topic: a broker may bring thousands.
+        if (added.length > 0) {
+          this.log.info({ brokerName: a.brokerName, count: added.length, topics: added.length <= 20 ? added : added.slice(0, 20) }, 'new topics registered');
+        }
       }
     }
 
@@ -157,7 +164,8 @@ export class RouteInfoManager {
     return result;
   }
 
-  private createAndUpdateQueueData(brokerName: string, tc: TopicConfig): void {
+  /** Records the broker's queues for a topic; true if the topic is new to the name server. */
+  private createAndUpdateQueueData(brokerName: string, tc: TopicConfig): boolean {
     const qd: QueueData = {
       brokerName,
       perm: tc.perm,
@@ -166,12 +174,13 @@ export class RouteInfoManager {
       writeQueueNums: tc.writeQueueNums,
     } as QueueData;
     let byBroker = this.topicQueueTable.get(tc.topicName);
+    const isNew = byBroker === undefined;
     if (byBroker === undefined) {
       byBroker = new Map();
       this.topicQueueTable.set(tc.topicName, byBroker);
-      this.log.info({ topic: tc.topicName, brokerName }, 'new topic registered');
     }
     byBroker.set(brokerName, qd);
+    return isNew;
   }
 
   unregisterBroker(clusterName: string, brokerAddr: string, brokerName: string, brokerId: number): void {
@@ -200,7 +209,7 @@ export class RouteInfoManager {
     for (const [topic, byBroker] of this.topicQueueTable) {
       if (byBroker.delete(brokerName) && byBroker.size === 0) {
         this.topicQueueTable.delete(topic);
-        this.log.info({ topic }, 'topic removed with its last broker');
+        this.log.debug({ topic }, 'topic removed with its last broker');
       }
     }
   }
