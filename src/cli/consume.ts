@@ -6,7 +6,7 @@ import { DefaultMQPushConsumer } from '../client/push-consumer.js';
 import type { MessageExt } from '../client/message.js';
 import type { ConsumeFromWhere } from '../protocol/body/types.js';
 import { parseIntArg, requireArg, UsageError } from '../admin/args.js';
-import { resolveNamesrvAddr } from '../admin/admin-client.js';
+import { AdminClient, resolveNamesrvAddr } from '../admin/admin-client.js';
 import { toJsonLine } from './format.js';
 import { reportError } from './util.js';
 
@@ -47,6 +47,34 @@ function line(m: MessageExt, json: boolean): string {
   return `msgId=${o.msgId} topic=${o.topic} tags=${o.tags ?? ''} keys=${o.keys ?? ''} queue=${o.brokerName}:${o.queueId} queueOffset=${o.queueOffset} reconsumeTimes=${o.reconsumeTimes} body=${o.body}`;
 }
 
+/**
+ * RocketMQ starts a new group with CONSUME_FROM_LAST_OFFSET at offset 0 while a queue's first
+ * messages are still in memory (the broker answers 0 for an unknown offset then), which is not what
+ * "--from last" promises. So for a group no broker knows yet, its offsets are set to each queue's end
+ * before the consumer starts; a known group resumes from its committed offsets as always.
+ */
+async function startNewGroupAtEnd(namesrvAddr: string, topic: string, group: string): Promise<void> {
+  const admin = new AdminClient({ namesrvAddr });
+  try {
+    for (const b of await admin.masterBrokers()) {
+      if ((await admin.getAllSubscriptionGroups(b.addr))[group]) return;
+    }
+    let targets;
+    try {
+      ({ targets } = await admin.topicMasters(topic));
+    } catch {
+      return; // no route yet: nothing to skip
+    }
+    for (const t of targets) {
+      for (const o of (await admin.getTopicStats(t.addr, topic)).offsets) {
+        await admin.updateConsumerOffset(t.addr, group, topic, o.mq.queueId, o.maxOffset);
+      }
+    }
+  } finally {
+    admin.close();
+  }
+}
+
 export async function runConsume(opts: ConsumeOptions): Promise<number> {
   const json = opts.json === true;
   let consumer: DefaultMQPushConsumer | undefined;
@@ -57,6 +85,7 @@ export async function runConsume(opts: ConsumeOptions): Promise<number> {
     const max = opts.count === undefined ? Number.POSITIVE_INFINITY : parseIntArg('-c', opts.count);
     const seconds = opts.seconds === undefined ? undefined : parseIntArg('--seconds', opts.seconds);
     const { where, timestamp } = fromWhere(opts.from ?? 'first');
+    if (where === 'CONSUME_FROM_LAST_OFFSET') await startNewGroupAtEnd(namesrvAddr, topic, group);
     consumer = new DefaultMQPushConsumer({
       consumerGroup: group,
       namesrvAddr,

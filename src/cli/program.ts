@@ -118,7 +118,7 @@ export function buildProgram(): Command {
     .option('-g, --group <group>', 'consumer group (required)')
     .option('-s, --subExpression <expr>', "tag expression: '*' or 'TagA || TagB'", '*')
     .option('-n, --namesrvAddr <addr>', 'name server address list (default: $NAMESRV_ADDR)')
-    .option('--from <where>', 'where a new group starts: first | last | timestamp (yyyyMMddHHmmss)', 'first')
+    .option('--from <where>', 'where a new group starts: first | last (only messages sent from now on) | timestamp (yyyyMMddHHmmss)', 'first')
     .option('-c, --count <n>', 'exit after this many messages')
     .option('--seconds <n>', 'exit after this many seconds')
     .option('--broadcast', 'broadcasting instead of clustering')

@@ -61,6 +61,24 @@ describe('rmq dev', () => {
     assert.ok(progress.offsets.reduce((a, o) => a + o.consumerOffset, 0) >= 3);
   });
 
+  test('consume --from last: a new group gets only what is sent after it started', async () => {
+    assert.equal((await runCli(['produce', '-n', namesrv, '-t', 'CliLast', '-b', 'old', '-c', '3'])).code, 0);
+    const consumer = startCli(['consume', '-n', namesrv, '-t', 'CliLast', '-g', 'CliLastGroup', '--from', 'last', '-c', '1', '--json', '--seconds', '30']);
+    try {
+      await consumer.waitFor(/consuming CliLast|\{/, 20_000).catch(() => undefined);
+      // Keep sending until the consumer (which needs a moment to own its queues) gets one.
+      let got: RegExpExecArray | undefined;
+      for (let i = 0; i < 40 && !got; i++) {
+        assert.equal((await runCli(['produce', '-n', namesrv, '-t', 'CliLast', '-b', `new-${i}`])).code, 0);
+        got = await consumer.waitFor(/"body":"([^"]+)"/, 1000).catch(() => undefined);
+      }
+      assert.ok(got, consumer.output());
+      assert.match(got[1]!, /^new-\d+$/);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
   test('bench produce and bench consume print their figures', async () => {
     const p = await runJson<{ msgs: number; msgs_per_s: number; mb_per_s: number; latency_ms: { p50: number; p99: number; p999: number; max: number }; broker_cpu_us_per_msg: number | null }>(
       ['bench', 'produce', '-n', namesrv, '-t', 'CliBench', '-w', '8', '-s', '256', '-c', '2000'],
