@@ -63,12 +63,12 @@ describe('rmq dev', () => {
 
   test('consume --from last: a new group gets only what is sent after it started', async () => {
     assert.equal((await runCli(['produce', '-n', namesrv, '-t', 'CliLast', '-b', 'old', '-c', '3'])).code, 0);
-    const consumer = startCli(['consume', '-n', namesrv, '-t', 'CliLast', '-g', 'CliLastGroup', '--from', 'last', '-c', '1', '--json', '--seconds', '30']);
+    const consumer = startCli(['consume', '-n', namesrv, '-t', 'CliLast', '-g', 'CliLastGroup', '--from', 'last', '-c', '1', '--json', '--seconds', '60']);
     try {
       await consumer.waitFor(/consuming CliLast|\{/, 20_000).catch(() => undefined);
       // Keep sending until the consumer (which needs a moment to own its queues) gets one.
       let got: RegExpExecArray | undefined;
-      for (let i = 0; i < 40 && !got; i++) {
+      for (let i = 0; i < 45 && !got; i++) {
         assert.equal((await runCli(['produce', '-n', namesrv, '-t', 'CliLast', '-b', `new-${i}`])).code, 0);
         got = await consumer.waitFor(/"body":"([^"]+)"/, 1000).catch(() => undefined);
       }
