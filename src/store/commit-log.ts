@@ -82,8 +82,9 @@ export function parseRecord(buf: Buffer, pos: number, phys: number, checkCrc: bo
   // fields no checksum covers: reject values no broker writes
   if ((sysFlag & ~0x7ff) !== 0) return `bad sysFlag 0x${(sysFlag >>> 0).toString(16)}`;
   const queueId = buf.readInt32BE(pos + 12);
-  if (queueId < 0) return `bad queueId ${queueId}`;
-  if (buf.readInt32BE(pos + 20) < 0) return 'bad queue offset';
+  if (queueId < 0 || queueId > 0xffff) return `bad queueId ${queueId}`;
+  const qoHigh = buf.readInt32BE(pos + 20);
+  if (qoHigh < 0 || qoHigh >= 0x10000) return 'bad queue offset'; // < 2^48: exact as a JS number, far beyond any real queue
   const bornHostLen = (sysFlag & 0x10) !== 0 ? 20 : 8;
   const storeHostLen = (sysFlag & 0x20) !== 0 ? 20 : 8;
   const tsPos = pos + 48 + bornHostLen;

@@ -200,7 +200,7 @@ export class ConsumeQueue {
       if (n === 0) {
         // file missing: skip to the next one
         const next = this.files.find((f) => f.start > off * CQ_STORE_UNIT_SIZE);
-        if (!next) break;
+        if (!next || next.start / CQ_STORE_UNIT_SIZE <= off) break;
         off = next.start / CQ_STORE_UNIT_SIZE;
         continue;
       }

@@ -97,7 +97,7 @@ export class DefaultMessageStore implements MessageStore {
   readonly commitLog: CommitLog;
   private readonly checkpoint: StoreCheckpoint;
   private readonly index: IndexService;
-  private readonly queues = new Map<string, ConsumeQueue[]>();
+  private readonly queues = new Map<string, Map<number, ConsumeQueue>>();
   private listener: MessageArrivingListener | undefined;
 
   private running = false;
@@ -224,7 +224,7 @@ export class DefaultMessageStore implements MessageStore {
 
   private closeFiles(): void {
     this.commitLog.close();
-    for (const list of this.queues.values()) for (const cq of list) cq?.close();
+    for (const list of this.queues.values()) for (const cq of list.values()) cq.close();
     this.index.close();
     this.checkpoint.close();
   }
@@ -290,25 +290,25 @@ export class DefaultMessageStore implements MessageStore {
   // ================================================================ queues
 
   private findCq(topic: string, queueId: number): ConsumeQueue | undefined {
-    return this.queues.get(topic)?.[queueId];
+    return this.queues.get(topic)?.get(queueId);
   }
 
   private findOrCreateCq(topic: string, queueId: number): ConsumeQueue {
     let list = this.queues.get(topic);
     if (!list) {
-      list = [];
+      list = new Map();
       this.queues.set(topic, list);
     }
-    let cq = list[queueId];
+    let cq = list.get(queueId);
     if (!cq) {
       cq = new ConsumeQueue(this.io, `${this.root}/consumequeue`, topic, queueId, this.config.mappedFileSizeConsumeQueue, this.log);
-      list[queueId] = cq;
+      list.set(queueId, cq);
     }
     return cq;
   }
 
   private *allQueues(): Iterable<ConsumeQueue> {
-    for (const list of this.queues.values()) for (const cq of list) if (cq) yield cq;
+    for (const list of this.queues.values()) yield* list.values();
   }
 
   private loadConsumeQueues(abnormal: boolean): void {
@@ -436,17 +436,32 @@ export class DefaultMessageStore implements MessageStore {
     if (tran === SYS_FLAG.TRANSACTION_NOT_TYPE || tran === SYS_FLAG.TRANSACTION_COMMIT) {
       const q = cq ?? this.findOrCreateCq(topic, queueId);
       const expected = q.nextExpected();
-      if (queueOffset >= expected) {
+      if (queueOffset > expected && cq === null && (expected > 0 || q.fileCount() > 0)) {
+        // re-dispatch: queue offsets of one queue are dense in the log, so a jump means this record's
+        // (unchecksummed) header is damaged; following it would hide every later record of the queue
+        this.log.error({ topic, queueId, expected, queueOffset, phys }, 'record skipped: queue offset does not follow the queue');
+      } else if (queueOffset >= expected) {
         if (queueOffset > expected) this.log.warn({ topic, queueId, expected, queueOffset }, 'gap in consume-queue offsets');
-        q.append(queueOffset, phys, size, tagsCode);
+        try {
+          q.append(queueOffset, phys, size, tagsCode);
+          added = true;
+        } catch (e) {
+          this.logDispatchError(e, `consume queue ${topic}/${queueId}`);
+        }
         this.touched.add(q);
-        added = true;
       }
     }
     if (this.config.messageIndexEnable && tran !== SYS_FLAG.TRANSACTION_ROLLBACK) {
       const uniq = getEncodedProperty(properties, PROPERTY.UNIQ_KEY);
       const keys = getEncodedProperty(properties, PROPERTY.KEYS);
-      if (uniq || keys) this.index.build(topic, uniq, keys, phys, storeTimestamp, this.now());
+      if (uniq || keys) {
+        try {
+          this.index.build(topic, uniq, keys, phys, storeTimestamp, this.now());
+        } catch (e) {
+          // the index is a look-up aid: a full disk must not stop dispatch (rebuilt from the log after a restart)
+          this.logDispatchError(e, 'index');
+        }
+      }
     }
     if (storeTimestamp > this.lastDispatchedTimestamp) this.lastDispatchedTimestamp = storeTimestamp;
     return added;
@@ -613,13 +628,20 @@ export class DefaultMessageStore implements MessageStore {
   /** Commit-log bytes up to `committed` are in the OS: dispatch them, answer the appends. */
   private onWritten(committed: number): void {
     try {
-      this.onWrittenUnsafe(committed);
+      this.dispatchWritten(committed);
     } catch (e) {
-      this.log.error({ err: e }, 'post-write processing failed');
+      this.log.error({ err: e }, 'dispatch after a commit-log write failed');
+      // never leave written records queued: they are in the log and get dispatched after a restart
+      const recs = this.records;
+      let i = this.recordHead;
+      while (i < recs.length && recs[i]!.phys + recs[i]!.size <= committed) i++;
+      recs.splice(0, i);
+      this.recordHead = 0;
     }
+    this.answerAppends(committed);
   }
 
-  private onWrittenUnsafe(committed: number): void {
+  private dispatchWritten(committed: number): void {
     const recs = this.records;
     let i = this.recordHead;
     const first = i;
@@ -656,7 +678,10 @@ export class DefaultMessageStore implements MessageStore {
         this.recordHead = 0;
       }
     }
-    // answer appends
+  }
+
+  /** Resolves appends whose bytes are written (ASYNC) or queues them for the next fdatasync (SYNC). */
+  private answerAppends(committed: number): void {
     const aps = this.appends;
     let a = this.appendHead;
     const deadline = this.now() + this.config.syncFlushTimeout;
@@ -992,8 +1017,7 @@ export class DefaultMessageStore implements MessageStore {
     for (const t of topics) {
       const list = this.queues.get(t);
       if (!list) continue;
-      for (const cq of list) {
-        if (!cq) continue;
+      for (const cq of list.values()) {
         this.dirtyQueues.delete(cq);
         this.touched.delete(cq);
         cq.destroy();
