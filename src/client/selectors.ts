@@ -10,11 +10,23 @@ export interface MessageQueueSelectorObject {
   select(mqs: MessageQueue[], msg: Message, arg: unknown): MessageQueue;
 }
 
-/** Hash of the argument's string form (Java hashCode of String(arg)) modulo the queue count. */
+/** Java's hashCode of the selector argument: Integer for int32 numbers, Long for larger integers and bigints, String otherwise. */
+export function javaArgHashCode(arg: unknown): number {
+  if (typeof arg === 'number' && Number.isInteger(arg)) {
+    if (arg >= -2147483648 && arg <= 2147483647) return arg | 0;
+    arg = BigInt(arg);
+  }
+  if (typeof arg === 'bigint') {
+    const v = BigInt.asUintN(64, arg);
+    return Number(BigInt.asIntN(32, v ^ (v >> 32n)));
+  }
+  return javaStringHashCode(String(arg));
+}
+
+/** The argument's Java hashCode modulo the queue count, as SelectMessageQueueByHash does. */
 export class SelectMessageQueueByHash implements MessageQueueSelectorObject {
   select(mqs: MessageQueue[], _msg: Message, arg: unknown): MessageQueue {
-    const h = typeof arg === 'number' && Number.isInteger(arg) ? arg | 0 : javaStringHashCode(String(arg));
-    return mqs[Math.abs(h % mqs.length)]!;
+    return mqs[Math.abs(javaArgHashCode(arg) % mqs.length)]!;
   }
 }
 
