@@ -46,6 +46,14 @@ test('send: auto-created topic, SendResult fields, properties visible to a consu
   assert.equal(m!.msgId, r.msgId);
   assert.equal(m!.offsetMsgId, r.offsetMsgId);
   assert.equal(m!.brokerName, r.messageQueue.brokerName);
+  const broker = cluster.brokers.find((b) => b.name === r.messageQueue.brokerName)!;
+  assert.equal(m!.storeHost, `127.0.0.1:${broker.port}`);
+  assert.match(m!.bornHost, /^127\.0\.0\.1:\d+$/);
+  assert.ok(m!.bornTimestamp <= m!.storeTimestamp + 5);
+  assert.equal(m!.queueId, r.messageQueue.queueId);
+  assert.equal(m!.queueOffset, r.queueOffset);
+  assert.equal(m!.reconsumeTimes, 0);
+  assert.equal(m!.getProperty('MAX_OFFSET'), '1');
 });
 
 test('pipelined sends on one connection, batch, compression, selector, queue, callback and oneway', async () => {
