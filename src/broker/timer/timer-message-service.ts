@@ -42,7 +42,7 @@ const STATE_PENDING = 0;
 const STATE_INFLIGHT = 1;
 const STATE_DONE = 2;
 const STATE_CANCELLED = 3;
-const INGEST_BATCH = 32;
+const INGEST_BATCH = 256;
 /** Entries taken per wake-up before yielding to the event loop. */
 const DELIVER_BATCH = 256;
 /** Deliveries in flight at most (puts not yet acknowledged by the store). */
