@@ -158,6 +158,8 @@ export class CommitLog {
   halted = false;
   /** Store timestamp of the last committed record (set by the store; the checkpoint's physicMsgTimestamp). */
   lastCommittedTimestamp = 0;
+  /** Store timestamp of the last record covered by a completed fdatasync (checkpoint physicMsgTimestamp). */
+  flushedTimestamp = 0;
   hooks: CommitLogHooks | undefined;
   /** Counters for the runtime info and the bench. */
   stats = { writeCalls: 0, writeBytes: 0, syncCalls: 0 };
@@ -412,6 +414,7 @@ export class CommitLog {
   flush(): Promise<number> {
     if (this.flushing) return this.flushing;
     const target = this.committed;
+    const targetTimestamp = this.lastCommittedTimestamp;
     if (target <= this.flushed) return Promise.resolve(this.flushed);
     const p = (async () => {
       try {
@@ -422,7 +425,10 @@ export class CommitLog {
           await this.io.fdatasync(seg.fd);
           this.stats.syncCalls++;
         }
-        if (target > this.flushed) this.flushed = target;
+        if (target > this.flushed) {
+          this.flushed = target;
+          if (targetTimestamp > this.flushedTimestamp) this.flushedTimestamp = targetTimestamp;
+        }
         return this.flushed;
       } finally {
         this.flushing = null;

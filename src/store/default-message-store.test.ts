@@ -266,3 +266,22 @@ test('deleteTopics drops the consume queues and their files', async () => {
     await s.shutdown();
   }
 });
+
+test('checkpoint timestamps advance under continuous load (crash recovery starts near the end)', async () => {
+  const io = new FaultFileIO();
+  const s = new DefaultMessageStore(testConfig('/ck', { flushDiskType: 'SYNC_FLUSH', flushIntervalConsumeQueue: 10 }), { fileIO: io });
+  await s.start();
+  let stop = false;
+  const workers = Array.from({ length: 8 }, async (_, w) => {
+    while (!stop) await s.putMessage(makeMessage('Ck', w % 2, 'load'));
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  const ck = io.fileContent('/ck/checkpoint')!;
+  stop = true;
+  await Promise.all(workers);
+  const physic = ck.readUInt32BE(4) + ck.readInt32BE(0) * 2 ** 32;
+  const logics = ck.readUInt32BE(12) + ck.readInt32BE(8) * 2 ** 32;
+  assert.ok(physic > Date.now() - 10_000, `physicMsgTimestamp ${physic}`);
+  assert.ok(logics > Date.now() - 10_000, `logicsMsgTimestamp ${logics}`);
+  await s.shutdown();
+});

@@ -748,11 +748,10 @@ export class DefaultMessageStore implements MessageStore {
   /** One fdatasync round (sync or async mode); then answers the covered SYNC_FLUSH appends. */
   private flushCommitLog(): Promise<void> {
     if (this.flushingCommitLog) return this.flushingCommitLog;
-    const ts = this.lastCommittedTimestamp;
     const p = (async () => {
       try {
         const flushed = await this.commitLog.flush();
-        if (ts > this.checkpoint.physicMsgTimestamp && flushed >= this.commitLog.committed) this.checkpoint.physicMsgTimestamp = ts;
+        if (this.commitLog.flushedTimestamp > this.checkpoint.physicMsgTimestamp) this.checkpoint.physicMsgTimestamp = this.commitLog.flushedTimestamp;
         const w = this.flushWaiters;
         let i = this.flushWaiterHead;
         while (i < w.length && w[i]!.end <= flushed) w[i++]!.resolve(w[i - 1]!.result);
