@@ -101,6 +101,16 @@ export class ProcessQueue {
     return result;
   }
 
+  /** Up to `n` held messages with the lowest offsets. */
+  headMessages(n: number): MessageExt[] {
+    const out: MessageExt[] = [];
+    for (const m of this.msgs.values()) {
+      if (out.length >= n) break;
+      out.push(m);
+    }
+    return out;
+  }
+
   firstOffset(): number | undefined {
     const it = this.msgs.keys().next();
     return it.done ? undefined : it.value;

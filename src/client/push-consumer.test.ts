@@ -327,3 +327,30 @@ test('awaitTerminationMillisWhenShutdown: in-flight listener calls finish and ar
     await producer.shutdown();
   }
 });
+
+test('consumeTimeout: a message stuck in the listener is sent back, redelivered, and stops holding the offset', async () => {
+  const cluster = new FakeCluster();
+  cluster.addBroker('broker-a', 10911);
+  cluster.createTopic('T', 1);
+  const producer = new DefaultMQProducer({ producerGroup: 'PG', namesrvAddr: FAKE_NAMESRV, transport: cluster.transport() });
+  await producer.start();
+  const deliveries: Array<{ body: string; times: number }> = [];
+  const c = consumer(cluster, 'CGT', async (msgs) => {
+    const m = msgs[0]!;
+    deliveries.push({ body: m.body.toString(), times: m.reconsumeTimes });
+    if (m.body.toString() === 'stuck' && m.reconsumeTimes === 0) await new Promise(() => undefined);
+  }, { consumeTimeout: 0.005, consumeThreadMax: 4 });
+  try {
+    await c.start();
+    await producer.send(new Message('T', 'stuck'));
+    await producer.send(new Message('T', 'next'));
+    await waitFor(() => deliveries.some((d) => d.body === 'stuck' && d.times === 1), 5000, 'redelivery of the stuck message');
+    await waitFor(() => cluster.brokers[0]!.offsets.get('T@CGT@0') === 2 || (c as unknown as { offsetStore: { cloneOffsetTable(): Map<unknown, number> } }).offsetStore.cloneOffsetTable().size > 0, 3000, 'offset');
+    const table = (c as unknown as { offsetStore: { cloneOffsetTable(): Map<{ topic: string }, number> } }).offsetStore.cloneOffsetTable();
+    const off = [...table].find(([mq]) => mq.topic === 'T')?.[1];
+    assert.equal(off, 2);
+  } finally {
+    await c.shutdown();
+    await producer.shutdown();
+  }
+});

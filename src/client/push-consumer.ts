@@ -120,6 +120,11 @@ export interface PushConsumerOptions extends ClientConfig {
   suspendCurrentQueueTimeMillis?: number;
   /** On shutdown, wait up to this long for listener calls in flight so their offsets are committed (default 0). */
   awaitTerminationMillisWhenShutdown?: number;
+  /**
+   * Minutes a message may stay with the listener (default 15). Older ones are sent back for
+   * redelivery and stop holding back the queue's offset (concurrent listeners only).
+   */
+  consumeTimeout?: number;
   /** Initial subscriptions: topic -> expression. */
   subscription?: Record<string, string>;
   transport?: ClientTransport;
@@ -164,6 +169,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
   offsetStoreDir?: string;
   suspendCurrentQueueTimeMillis: number;
   awaitTerminationMillisWhenShutdown: number;
+  consumeTimeout: number;
   readonly clientConfig: ClientConfig;
 
   private listener?: MessageListenerConcurrently;
@@ -204,6 +210,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     this.offsetStoreDir = options.offsetStoreDir;
     this.suspendCurrentQueueTimeMillis = options.suspendCurrentQueueTimeMillis ?? 1000;
     this.awaitTerminationMillisWhenShutdown = options.awaitTerminationMillisWhenShutdown ?? 0;
+    this.consumeTimeout = options.consumeTimeout ?? 15;
     this.transport = options.transport;
     this.clientConfig = { ...options };
     for (const [t, e] of Object.entries(options.subscription ?? {})) this.subscribe(t, e);
@@ -347,6 +354,38 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     await instance.sendHeartbeatToAllBrokerWithLock();
     instance.rebalanceImmediately();
     if (this.orderlyListener && this.messageModel === 'CLUSTERING') this.scheduleLockAll();
+    if (!this.orderlyListener) this.scheduleCleanExpiredMsg();
+  }
+
+  private scheduleCleanExpiredMsg(): void {
+    this.instance?.later(this.consumeTimeout * 60000, () => {
+      void this.cleanExpiredMsg()
+        .catch((e) => log.warn({ err: e }, 'clean expired messages failed'))
+        .finally(() => {
+          if (this.isRunning()) this.scheduleCleanExpiredMsg();
+        });
+    });
+  }
+
+  /**
+   * ConsumeMessageConcurrentlyService.cleanExpireMsg: a message whose listener call started more than
+   * consumeTimeout ago (looking at up to 16 at the head of each queue) is sent back for redelivery
+   * and removed, so one stuck call does not hold the queue's committed offset back forever.
+   */
+  private async cleanExpiredMsg(): Promise<void> {
+    const limitMs = this.consumeTimeout * 60000;
+    const now = Date.now();
+    for (const o of this.rebalance?.processQueueTable.values() ?? []) {
+      if (o.pq.dropped) continue;
+      for (const m of o.pq.headMessages(16)) {
+        const started = Number(m.properties[PROPERTY.CONSUME_START_TIME]);
+        if (!started || now - started <= limitMs) break;
+        log.warn({ msgId: m.msgId, mq: o.mq.key, startedMs: started }, 'message consume timeout, sending it back');
+        if (this.messageModel === 'CLUSTERING') await this.sendMessageBack(m, 3);
+        const offset = o.pq.removeMessage([m]);
+        if (offset >= 0 && !o.pq.dropped) this.offsets.updateOffset(o.mq, offset, true);
+      }
+    }
   }
 
   private scheduleLockAll(): void {
