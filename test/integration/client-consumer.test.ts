@@ -189,3 +189,25 @@ test('orderly consumers: two members, per-order sequence kept, queues locked on 
     for (const m of members) await m.shutdown();
   }
 });
+
+test('delayTimeLevel: a delayed message arrives after its level delay, on its own topic', async () => {
+  const topic = 'ItDelayTopic';
+  await cluster.createTopic(topic, 1);
+  const got: Array<{ m: MessageExt; at: number }> = [];
+  const c = pushConsumer('ItDelayCG', topic, '*', (msgs) => void msgs.forEach((m) => got.push({ m, at: Date.now() })));
+  try {
+    await c.start();
+    await waitUntil(() => c.ownedMessageQueues(topic).length > 0, 10000, 'queues owned');
+    const sentAt = Date.now();
+    await producer.send(new Message(topic, 'later', { delayTimeLevel: 1 }));
+    await producer.send(new Message(topic, 'now'));
+    await waitUntil(() => got.length >= 2, 10000, 'both messages');
+    const now = got.find((g) => g.m.body.toString() === 'now')!;
+    const later = got.find((g) => g.m.body.toString() === 'later')!;
+    assert.ok(now.at <= later.at);
+    assert.ok(later.at - sentAt >= 900, `delayed by ${later.at - sentAt} ms`);
+    assert.equal(later.m.topic, topic);
+  } finally {
+    await c.shutdown();
+  }
+});
