@@ -46,6 +46,11 @@ import { SendMessageProcessor } from './processors/send-message-processor.js';
 import { RecallMessageProcessor } from './timer/recall-processor.js';
 import { applyTimerProperties, TIMER_TOPIC } from './timer/timer-message.js';
 import { TimerMessageService } from './timer/timer-message-service.js';
+import { PopMessageService } from './pop/pop-service.js';
+import { PopProcessor } from './pop/pop-processor.js';
+import { TransactionService } from './transaction/transaction-service.js';
+import { ConsumerFilterManager } from '../filter/consumer-filter.js';
+import { SubscriptionGuard } from '../filter/subscription-guard.js';
 
 export interface BrokerControllerOptions {
   /** A store to use instead of a DefaultMessageStore over config.storePathRootDir (tests). */
@@ -71,11 +76,19 @@ export class BrokerController {
   readonly pullRequestHoldService: PullRequestHoldService;
   readonly rebalanceLockManager: RebalanceLockManager;
   readonly stats = new BrokerStats();
+  /** Compiled SQL92 subscriptions (enablePropertyFilter). */
+  readonly consumerFilterManager = new ConsumerFilterManager();
+  /** Members of one group subscribing differently (logged, listed by admin). */
+  readonly subscriptionGuard: SubscriptionGuard;
   readonly configDataVersion: DataVersion = newDataVersion();
   store!: MessageStore;
   scheduleMessageService!: ScheduleMessageService;
   /** Durable timers (5.x timer messages); undefined when timerWheelEnable is false. */
   timerMessageService: TimerMessageService | undefined;
+  /** 5.x pop consumption (src/broker/pop). */
+  popMessageService!: PopMessageService;
+  /** Half messages, commit/rollback, check-back (src/broker/transaction; used by the proxy). */
+  transactionService!: TransactionService;
   /** Host bytes written as STOREHOST into every record (brokerIP1 + listen port). */
   storeHost: Buffer = encodeSocketAddress('127.0.0.1', 0);
   /** "brokerIP1:port" as registered with name servers. */
@@ -105,6 +118,7 @@ export class BrokerController {
     this.pullRequestHoldService = new PullRequestHoldService(this.log);
     this.rebalanceLockManager = new RebalanceLockManager(this.config.rebalanceLockMaxLiveTime);
     this.namesrvClient = new RemotingClient({}, this.log);
+    this.subscriptionGuard = new SubscriptionGuard(this.log);
     this.topicConfigManager.onChange = () => this.scheduleRegister();
   }
 
@@ -132,6 +146,7 @@ export class BrokerController {
     this.store.setMessageArrivingListener((topic, queueId, logicOffset, tagsCode) => {
       if (topic === TIMER_TOPIC) this.timerMessageService?.onTimerTopicArriving();
       this.pullRequestHoldService.notifyMessageArriving(topic, queueId, logicOffset, tagsCode);
+      this.popMessageService?.notifyMessageArriving(topic);
     });
 
     const server = new RemotingServer({ host: this.opts.host ?? '0.0.0.0', port: c.listenPort }, this.log);
@@ -145,6 +160,9 @@ export class BrokerController {
     new AdminBrokerProcessor(this).register(reg);
     new LockProcessor(this).register(reg);
     new RecallMessageProcessor(this).register(reg);
+    this.popMessageService = new PopMessageService(this, {}, componentLogger('pop', { brokerName: c.brokerName }));
+    this.transactionService = new TransactionService(this, componentLogger('transaction', { brokerName: c.brokerName }));
+    new PopProcessor(this.popMessageService).register(reg);
     server.on('disconnect', (conn) => this.onChannelClosed(conn));
     let port: number;
     try {
@@ -167,6 +185,8 @@ export class BrokerController {
       this.timerMessageService = timers;
       if (c.brokerRole !== 'SLAVE') timers.start();
     }
+    await this.popMessageService.start();
+    if (c.brokerRole !== 'SLAVE') this.transactionService.start();
     this.stats.start();
     this.startTimers();
     this.log.info({ addr: this.brokerAddr, cluster: c.brokerClusterName, store: c.storePathRootDir }, 'broker started');
@@ -355,6 +375,8 @@ export class BrokerController {
     await this.scheduleMessageService?.shutdown();
     await this.server?.close();
     await this.timerMessageService?.shutdown();
+    await this.popMessageService?.shutdown();
+    this.transactionService?.shutdown();
     this.consumerOffsetManager.persist(true);
     this.topicConfigManager.persist();
     this.subscriptionGroupManager.persist();

@@ -35,3 +35,5 @@ export type { QueryResult } from './mq-admin.js';
 export type { ClientConfig } from './client-config.js';
 export type { ClientTransport } from './transport.js';
 export { buildSubscriptionData, type SubscriptionData } from './subscription.js';
+export { MessageSelector, type ExpressionType } from './message-selector.js';
+export { withDelay, withDeliverTime, type RecallResult } from './timer-message.js';

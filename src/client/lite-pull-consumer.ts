@@ -27,6 +27,7 @@ import { ProcessQueue } from './process-queue.js';
 import { RebalanceImpl } from './rebalance.js';
 import { topicRouteToSubscribeInfo } from './route.js';
 import { buildSubscriptionData, type SubscriptionData } from './subscription.js';
+import { subscriptionDataOf, type MessageSelector } from './message-selector.js';
 import type { ClientTransport } from './transport.js';
 
 const log = componentLogger('client');
@@ -101,7 +102,7 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
   readonly clientConfig: ClientConfig;
 
   private subscriptionType: 'NONE' | 'SUBSCRIBE' | 'ASSIGN' = 'NONE';
-  private readonly subscriptionExprs = new Map<string, string>();
+  private readonly subscriptionExprs = new Map<string, string | MessageSelector>();
   private readonly assigned = new Map<string, Assigned>();
   private assignedInput: MessageQueue[] = [];
   private readonly cache: ConsumeRequest[] = [];
@@ -145,13 +146,13 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
     return this.instance?.clientId;
   }
 
-  subscribe(topic: string, subExpression = '*'): void {
+  subscribe(topic: string, subExpression: string | MessageSelector = '*'): void {
     if (this.subscriptionType === 'ASSIGN') throw new MQClientError('SUBSCRIPTION_TYPE', 'Subscribe and assign are mutually exclusive.');
     checkTopic(topic);
     this.subscriptionType = 'SUBSCRIBE';
     this.subscriptionExprs.set(topic, subExpression);
     if (this.rebalance) {
-      this.rebalance.subscriptionInner.set(topic, buildSubscriptionData(topic, subExpression));
+      this.rebalance.subscriptionInner.set(topic, subscriptionDataOf(topic, subExpression));
       void this.refreshAndRebalance([topic]).catch((e) => log.warn({ err: e }, 'route refresh after subscribe failed'));
     }
   }
@@ -198,7 +199,7 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
           );
     await this.offsetStore.load();
     const rebalance = new LitePullRebalance(this, instance);
-    for (const [t, e] of this.subscriptionExprs) rebalance.subscriptionInner.set(t, buildSubscriptionData(t, e));
+    for (const [t, e] of this.subscriptionExprs) rebalance.subscriptionInner.set(t, subscriptionDataOf(t, e));
     if (!instance.registerConsumer(this)) {
       throw new MQClientError('GROUP_EXISTS', `The consumer group[${this.consumerGroup}] has been created before, specify another name please.`);
     }

@@ -30,6 +30,7 @@ import { MQClientManager, type MQClientInstance, type ProducerInner } from './mq
 import { TopicPublishInfo } from './route.js';
 import { toSelectorFn, type MessageQueueSelector, type MessageQueueSelectorObject } from './selectors.js';
 import type { ClientTransport } from './transport.js';
+import { recallTimerMessage, rescheduleTimerMessage, type RecallResult } from './timer-message.js';
 
 const log = componentLogger('client');
 
@@ -223,6 +224,16 @@ export class DefaultMQProducer implements ProducerInner {
   }
 
   /** The topic's writable queues (fetching the route when needed). */
+  /** Cancels a pending timer message by its msgId (UNIQ_KEY) or recall handle (RECALL_MESSAGE). */
+  recallMessage(topic: string, msgId: string): Promise<RecallResult> {
+    return recallTimerMessage(this.instance, this.producerGroup, topic, msgId, this.sendMsgTimeout);
+  }
+
+  /** Moves a pending timer message to `deliverTimeMs` (ms since the epoch, broker clock). */
+  rescheduleMessage(topic: string, msgId: string, deliverTimeMs: number): Promise<RecallResult> {
+    return rescheduleTimerMessage(this.instance, this.producerGroup, topic, msgId, deliverTimeMs, this.sendMsgTimeout);
+  }
+
   async fetchPublishMessageQueues(topic: string): Promise<MessageQueue[]> {
     this.makeSureStateOK();
     const info = await this.tryToFindTopicPublishInfo(topic);

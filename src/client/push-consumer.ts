@@ -30,6 +30,7 @@ import type { ProcessQueue } from './process-queue.js';
 import { DefaultMQProducer } from './producer.js';
 import { RebalanceImpl } from './rebalance.js';
 import { buildSubscriptionData, type SubscriptionData } from './subscription.js';
+import { checkClientInBroker, subscriptionDataOf, type MessageSelector } from './message-selector.js';
 import type { ClientTransport } from './transport.js';
 
 const log = componentLogger('client');
@@ -174,7 +175,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
 
   private listener?: MessageListenerConcurrently;
   private orderlyListener?: MessageListenerOrderly;
-  private readonly subscriptionExprs = new Map<string, string>();
+  private readonly subscriptionExprs = new Map<string, string | MessageSelector>();
   private instance?: MQClientInstance;
   private offsetStore?: OffsetStore;
   private rebalance?: PushRebalance;
@@ -225,10 +226,10 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     return this.instance?.clientId;
   }
 
-  /** Subscribes a topic with `*` or "TagA || TagB"; may be called before or after start. */
-  subscribe(topic: string, subExpression = '*'): void {
+  /** Subscribes a topic with `*`, "TagA || TagB" or a MessageSelector (SQL92); before or after start. */
+  subscribe(topic: string, subExpression: string | MessageSelector = '*'): void {
     checkTopic(topic);
-    const sub = buildSubscriptionData(topic, subExpression);
+    const sub = subscriptionDataOf(topic, subExpression);
     this.subscriptionExprs.set(topic, subExpression);
     if (this.rebalance) {
       this.rebalance.subscriptionInner.set(topic, sub);
@@ -324,7 +325,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     if (config.namesrvAddr === '') throw new MQClientError('NO_NAME_SERVER', 'namesrvAddr is not set (option namesrvAddr or NAMESRV_ADDR)');
     const instance = MQClientManager.getOrCreateMQClientInstance(config, this.transport);
     const rebalance = new PushRebalance(this, instance);
-    for (const [t, e] of this.subscriptionExprs) rebalance.subscriptionInner.set(t, buildSubscriptionData(t, e));
+    for (const [t, e] of this.subscriptionExprs) rebalance.subscriptionInner.set(t, subscriptionDataOf(t, e));
     if (this.messageModel === 'CLUSTERING') {
       const rt = retryTopic(this.consumerGroup);
       rebalance.subscriptionInner.set(rt, buildSubscriptionData(rt, '*'));
@@ -351,6 +352,12 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     this.state = 'RUNNING';
     // Routes first (to know the brokers), then a heartbeat (so pulls find our subscription), then rebalance.
     await Promise.all([...rebalance.subscriptionInner.keys()].map((t) => instance.updateTopicRouteInfoFromNameServer(t).catch(() => false)));
+    try {
+      await checkClientInBroker(instance, this.consumerGroup, rebalance.subscriptionInner.values(), config.mqClientApiTimeout);
+    } catch (e) {
+      await this.shutdown().catch(() => undefined);
+      throw e;
+    }
     await instance.sendHeartbeatToAllBrokerWithLock();
     instance.rebalanceImmediately();
     if (this.orderlyListener && this.messageModel === 'CLUSTERING') this.scheduleLockAll();

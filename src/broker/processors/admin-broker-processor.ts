@@ -326,6 +326,8 @@ export class AdminBrokerProcessor {
         consumeType: g.consumeType,
         messageModel: g.messageModel,
         consumeFromWhere: g.consumeFromWhere,
+        // Extension (Java clients ignore unknown fields): members subscribing differently.
+        subscriptionConflicts: this.b.subscriptionGuard.conflicts(h.consumerGroup, (c) => g.channels.has(c as RemotingConnection)),
       }),
     );
   }

@@ -12,6 +12,8 @@ import type { RemotingConnection } from '../../remoting/types.js';
 import type { BrokerController } from '../broker-controller.js';
 import { readSubscriptionData, type ClientChannelInfo, type SubscriptionData } from '../client-managers.js';
 import { PERM_READ, PERM_WRITE, TopicValidator } from '../topic-config-manager.js';
+import { isSqlType } from '../../filter/consumer-filter.js';
+import { FilterParseError } from '../../filter/parser.js';
 
 function asArray(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
@@ -64,6 +66,14 @@ export class ClientManageProcessor {
         data.withoutSub === true ? undefined : subs,
         notify,
       );
+      b.subscriptionGuard.record(group, conn, clientId, data.withoutSub === true ? undefined : subs);
+      for (const sd of subs) {
+        // Compile SQL92 subscriptions now (ConsumerFilterManager.register): a bad one is logged here
+        // and refused on pull with SUBSCRIPTION_PARSE_FAILED.
+        if (!isSqlType(sd.expressionType) || !b.config.enablePropertyFilter) continue;
+        const r = b.consumerFilterManager.get(group, sd.topic, sd.subString, sd.subVersion);
+        if (r instanceof FilterParseError) b.log.warn({ group, topic: sd.topic, expression: sd.subString, err: r.message }, 'SQL92 subscription does not parse');
+      }
     }
     for (const raw of asArray(data.producerDataSet)) {
       const group = (raw as Record<string, unknown>).groupName;
@@ -76,6 +86,7 @@ export class ClientManageProcessor {
     const h = UnregisterClientRequestHeader.decode(req.extFields);
     if (h.producerGroup) this.b.producerManager.unregisterProducer(h.producerGroup, conn);
     if (h.consumerGroup) {
+      this.b.subscriptionGuard.remove(h.consumerGroup, conn);
       const sg = this.b.subscriptionGroupManager.table.get(h.consumerGroup);
       const notify = (sg?.notifyConsumerIdsChangedEnable ?? true) && this.b.config.notifyConsumerIdsChangedEnable;
       this.b.consumerManager.unregisterConsumer(h.consumerGroup, conn, notify);
@@ -96,6 +107,10 @@ export class ClientManageProcessor {
     if (!this.b.config.enablePropertyFilter) {
       return createResponse(req, ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${type}`);
     }
-    return createResponse(req, ResponseCode.SUBSCRIPTION_PARSE_FAILED, `${type} filtering is not implemented by this broker`);
+    if (type !== 'SQL92') return createResponse(req, ResponseCode.SUBSCRIPTION_PARSE_FAILED, `unknown expression type ${type} (TAG or SQL92)`);
+    const sub = typeof sd?.subString === 'string' ? sd.subString : '';
+    const r = this.b.consumerFilterManager.compile(sub);
+    if (r instanceof FilterParseError) return createResponse(req, ResponseCode.SUBSCRIPTION_PARSE_FAILED, `Invalid SQL92 expression "${sub}": ${r.message}`);
+    return createResponse(req, ResponseCode.SUCCESS);
   }
 }

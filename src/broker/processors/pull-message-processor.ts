@@ -23,6 +23,8 @@ import type { GetMessageStatus, MessageFilter } from '../../store/types.js';
 import type { BrokerController } from '../broker-controller.js';
 import { buildSubscriptionData, SUB_ALL, type SubscriptionData } from '../client-managers.js';
 import { isReadable } from '../topic-config-manager.js';
+import { isSqlType, SqlMessageFilter } from '../../filter/consumer-filter.js';
+import { FilterParseError } from '../../filter/parser.js';
 
 /** Tag filter on consume-queue codes: `*` matches everything, else the code set. */
 export class TagCodeFilter implements MessageFilter {
@@ -65,7 +67,7 @@ export class PullMessageProcessor {
   /** Parsed header subscriptions, by expression (bounded). */
   private readonly subCache = new Map<string, SubscriptionData>();
   /** One filter per subscription object (heartbeat subscriptions are replaced, not mutated). */
-  private readonly filters = new WeakMap<SubscriptionData, TagCodeFilter>();
+  private readonly filters = new WeakMap<SubscriptionData, TagCodeFilter | SqlMessageFilter>();
 
   constructor(private readonly b: BrokerController) {}
 
@@ -110,7 +112,7 @@ export class PullMessageProcessor {
     }
     let sd: SubscriptionData | undefined;
     if (hasSubscription) {
-      if (h.expressionType && h.expressionType.toUpperCase() !== 'TAG') {
+      if (h.expressionType && h.expressionType.toUpperCase() !== 'TAG' && !isSqlType(h.expressionType)) {
         return createResponse(req, ResponseCode.SUBSCRIPTION_PARSE_FAILED, `The broker does not support consumer to filter message by ${h.expressionType}`);
       }
       sd = this.headerSubscription(h.topic, h.subscription, h.expressionType, h.subVersion);
@@ -126,7 +128,17 @@ export class PullMessageProcessor {
     }
     let filter = this.filters.get(sd);
     if (!filter) {
-      filter = new TagCodeFilter(sd);
+      if (isSqlType(sd.expressionType)) {
+        // SQL92 (enablePropertyFilter): evaluated on each record's properties.
+        if (!b.config.enablePropertyFilter) {
+          return createResponse(req, ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${sd.expressionType}`);
+        }
+        const sel = b.consumerFilterManager.get(h.consumerGroup, h.topic, sd.subString, sd.subVersion);
+        if (sel instanceof FilterParseError) {
+          return createResponse(req, ResponseCode.SUBSCRIPTION_PARSE_FAILED, `Invalid SQL92 expression "${sd.subString}": ${sel.message}`);
+        }
+        filter = new SqlMessageFilter(sel);
+      } else filter = new TagCodeFilter(sd);
       this.filters.set(sd, filter);
     }
     const maxBytes = h.maxMsgBytes && h.maxMsgBytes > 0 ? Math.min(h.maxMsgBytes, b.config.maxTransferBytesOnMessageInMemory) : b.config.maxTransferBytesOnMessageInMemory;
