@@ -26,6 +26,8 @@ import { decodeMessageId } from './decode-message-id.js';
 import { producerConnection } from './producer-connection.js';
 import { queryMsgByUniqueKey } from './query-msg-by-unique-key.js';
 import { topicClusterList, updateTopicPerm } from './topic-extra.js';
+import { recallMessage, rescheduleMessage } from './timer-recall.js';
+import { checkSubscription } from './check-subscription.js';
 
 export const adminCommands: readonly AdminCommand[] = [
   updateTopic,
@@ -64,4 +66,8 @@ export const adminCommands: readonly AdminCommand[] = [
   addWritePerm,
   getNamesrvConfig,
   updateNamesrvConfig,
+  // timer messages and subscription checks
+  recallMessage,
+  rescheduleMessage,
+  checkSubscription,
 ];
