@@ -285,3 +285,11 @@ test('checkpoint timestamps advance under continuous load (crash recovery starts
   assert.ok(logics > Date.now() - 10_000, `logicsMsgTimestamp ${logics}`);
   await s.shutdown();
 });
+
+test('index key hash without string building equals the Java hash of topic#key', async () => {
+  const { indexKeyHash, indexKeyHashOf } = await import('./index-file.js');
+  for (const [t, k] of [['T', 'k'], ['FxStore', 'ORDER-1'], ['%RETRY%g', '7F00000111F74E0E2F2A8091974A0000'], ['中文', 'ключ']] as const) {
+    assert.equal(indexKeyHashOf(t, k), indexKeyHash(`${t}#${k}`));
+    assert.equal(indexKeyHashOf(t, `xx ${k} yy`, 3, 3 + k.length), indexKeyHash(`${t}#${k}`));
+  }
+});

@@ -17,7 +17,6 @@ import { RmqError } from '../common/errors.js';
 import { javaStringHashCode } from '../common/java-hash.js';
 import { MAGIC, PROPERTY, SYS_FLAG } from '../message/message-const.js';
 import { encodeRecordInto, recordSize, MAX_PROPERTIES_BYTES, MAX_TOPIC_BYTES_V1, type RecordFields } from '../message/message-record.js';
-import { getEncodedProperty } from '../message/properties.js';
 import { readInt64BE } from '../message/int64.js';
 import { NodeFileIO, type FileIO } from './file-io.js';
 import { CommitLog, storeTimestampPos, type RecordView } from './commit-log.js';
@@ -58,8 +57,18 @@ export function parseDelayLevels(s: string): number[] {
   });
 }
 
-/** Stores opened by this process (a second open of one directory must fail even within one process). */
-const openRoots = new Set<string>();
+const defaultFileIO = new NodeFileIO();
+
+/** Stores opened by this process, per file layer (a second open of one directory must fail even within one process). */
+const openRootsByIo = new WeakMap<FileIO, Set<string>>();
+function openRootsOf(io: FileIO): Set<string> {
+  let set = openRootsByIo.get(io);
+  if (!set) {
+    set = new Set();
+    openRootsByIo.set(io, set);
+  }
+  return set;
+}
 
 interface PendingRecord {
   phys: number;
@@ -82,6 +91,29 @@ interface PendingAppend {
 }
 
 const HOST_SIZES = new Set([8, 20]);
+
+// `name\x01` search strings, built once (getEncodedProperty builds one per call)
+const NEEDLE_TAGS = `${PROPERTY.TAGS}\u0001`;
+const NEEDLE_KEYS = `${PROPERTY.KEYS}\u0001`;
+const NEEDLE_UNIQ_KEY = `${PROPERTY.UNIQ_KEY}\u0001`;
+const NEEDLE_WAIT = `${PROPERTY.WAIT}\u0001`;
+const NEEDLE_DELAY = `${PROPERTY.DELAY}\u0001`;
+
+/** getEncodedProperty with a prebuilt `name\x01` needle (hot path: every append and dispatch). */
+function findProperty(s: string, needle: string): string | undefined {
+  let from = 0;
+  for (;;) {
+    const i = s.indexOf(needle, from);
+    if (i < 0) return undefined;
+    if (i === 0 || s.charCodeAt(i - 1) === 2) {
+      const vStart = i + needle.length;
+      let vEnd = s.indexOf('\u0002', vStart);
+      if (vEnd < 0) vEnd = s.length;
+      return vEnd > vStart ? s.slice(vStart, vEnd) : undefined;
+    }
+    from = i + 1;
+  }
+}
 
 function statusResult(status: PutMessageResult['status'], remark: string): PutMessageResult {
   return { status, remark };
@@ -143,7 +175,7 @@ export class DefaultMessageStore implements MessageStore {
 
   constructor(config: MessageStoreConfig, opts: DefaultMessageStoreOptions = {}) {
     this.config = { ...DEFAULT_STORE_CONFIG, ...config };
-    this.io = opts.fileIO ?? new NodeFileIO();
+    this.io = opts.fileIO ?? defaultFileIO;
     this.now = opts.now ?? Date.now;
     this.log = opts.logger ?? componentLogger('store');
     this.delayLevels = parseDelayLevels(opts.messageDelayLevel ?? DEFAULT_MESSAGE_DELAY_LEVEL);
@@ -200,7 +232,7 @@ export class DefaultMessageStore implements MessageStore {
     while (this.commitLog.hasPendingWrites() && Date.now() < deadline) await new Promise((r) => setImmediate(r));
     let clean = true;
     try {
-      await this.flushCommitLog();
+      for (let i = 0; i < 100 && this.commitLog.flushed < this.commitLog.committed; i++) await this.flushCommitLog();
       await this.flushLogics();
     } catch (e) {
       clean = false;
@@ -231,6 +263,7 @@ export class DefaultMessageStore implements MessageStore {
 
   private lock(): void {
     const key = this.root;
+    const openRoots = openRootsOf(this.io);
     if (openRoots.has(key)) throw new RmqError('STORE_LOCKED', `store ${this.root} is already open in this process`);
     const path = `${this.root}/lock`;
     const prev = this.io.readFile(path);
@@ -255,6 +288,7 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   private unlock(): void {
+    const openRoots = openRootsOf(this.io);
     if (!openRoots.has(this.root)) return;
     openRoots.delete(this.root);
     try {
@@ -408,14 +442,14 @@ export class DefaultMessageStore implements MessageStore {
 
   private tagsCodeOf(topic: string, properties: string, storeTimestamp: number): number {
     if (topic === SCHEDULE_TOPIC) {
-      const d = getEncodedProperty(properties, PROPERTY.DELAY);
+      const d = findProperty(properties, NEEDLE_DELAY);
       if (d) {
         let level = Number(d);
         if (level > this.delayLevels.length) level = this.delayLevels.length;
         if (level >= 1) return storeTimestamp + this.delayLevels[level - 1]!;
       }
     }
-    const tags = getEncodedProperty(properties, PROPERTY.TAGS);
+    const tags = findProperty(properties, NEEDLE_TAGS);
     return tags ? javaStringHashCode(tags) : 0;
   }
 
@@ -452,8 +486,8 @@ export class DefaultMessageStore implements MessageStore {
       }
     }
     if (this.config.messageIndexEnable && tran !== SYS_FLAG.TRANSACTION_ROLLBACK) {
-      const uniq = getEncodedProperty(properties, PROPERTY.UNIQ_KEY);
-      const keys = getEncodedProperty(properties, PROPERTY.KEYS);
+      const uniq = findProperty(properties, NEEDLE_UNIQ_KEY);
+      const keys = findProperty(properties, NEEDLE_KEYS);
       if (uniq || keys) {
         try {
           this.index.build(topic, uniq, keys, phys, storeTimestamp, this.now());
@@ -614,16 +648,22 @@ export class DefaultMessageStore implements MessageStore {
       const id = this.offsetMsgId(m.storeHost, r.phys);
       msgId = i === 0 ? id : `${msgId},${id}`;
       end = r.phys + sizes[i]!;
-      if (waitFlush && s.properties && getEncodedProperty(s.properties, PROPERTY.WAIT) === 'false') waitFlush = false;
+      if (waitFlush && s.properties && findProperty(s.properties, NEEDLE_WAIT) === 'false') waitFlush = false;
     }
     this.stats.putMessageTimesTotal += n;
     this.stats.putMessageSizeTotal += total;
     const appendResult: AppendMessageResult = { wroteOffset: firstPhys, wroteBytes: total, msgId, logicsOffset: firstQueueOffset, msgNum: n, storeTimestamp };
     const result: PutMessageResult = { status: 'PUT_OK', appendResult };
-    return new Promise((resolve) => {
-      this.appends.push({ end, result, waitFlush, deadline: 0, resolve });
-    });
+    const promise = new Promise<PutMessageResult>(this.captureResolve);
+    this.appends.push({ end, result, waitFlush, deadline: 0, resolve: this.capturedResolve! });
+    return promise;
   }
+
+  // one shared executor instead of a closure per append (the append path allocates as little as it can)
+  private capturedResolve: ((r: PutMessageResult) => void) | null = null;
+  private readonly captureResolve = (resolve: (r: PutMessageResult) => void): void => {
+    this.capturedResolve = resolve;
+  };
 
   /** Commit-log bytes up to `committed` are in the OS: dispatch them, answer the appends. */
   private onWritten(committed: number): void {

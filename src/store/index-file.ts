@@ -32,6 +32,16 @@ export function indexKeyHash(key: string): number {
   return h < 0 ? 0 : h;
 }
 
+/** indexKeyHash(`${topic}#${key}`) without building the string. */
+export function indexKeyHashOf(topic: string, key: string, from = 0, to = key.length): number {
+  let h = 0;
+  for (let i = 0; i < topic.length; i++) h = (Math.imul(31, h) + topic.charCodeAt(i)) | 0;
+  h = (Math.imul(31, h) + 35) | 0; // '#'
+  for (let i = from; i < to; i++) h = (Math.imul(31, h) + key.charCodeAt(i)) | 0;
+  h = Math.abs(h);
+  return h < 0 ? 0 : h;
+}
+
 function indexFileName(ms: number): string {
   const d = new Date(ms);
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -321,13 +331,13 @@ export class IndexService {
   build(topic: string, uniqKey: string | undefined, keys: string | undefined, phys: number, storeTimestamp: number, nowMs: number): void {
     const last = this.files.at(-1);
     if (last && last.indexCount > 1 && phys <= last.endPhyOffset) return;
-    if (uniqKey) this.active(nowMs).put(indexKeyHash(`${topic}#${uniqKey}`), phys, storeTimestamp);
+    if (uniqKey) this.active(nowMs).put(indexKeyHashOf(topic, uniqKey), phys, storeTimestamp);
     if (keys) {
       let from = 0;
       for (;;) {
         let sp = keys.indexOf(' ', from);
         if (sp < 0) sp = keys.length;
-        if (sp > from) this.active(nowMs).put(indexKeyHash(`${topic}#${keys.slice(from, sp)}`), phys, storeTimestamp);
+        if (sp > from) this.active(nowMs).put(indexKeyHashOf(topic, keys, from, sp), phys, storeTimestamp);
         if (sp >= keys.length) break;
         from = sp + 1;
       }
