@@ -293,3 +293,41 @@ test('index key hash without string building equals the Java hash of topic#key',
     assert.equal(indexKeyHashOf(t, `xx ${k} yy`, 3, 3 + k.length), indexKeyHash(`${t}#${k}`));
   }
 });
+
+test('a batch crossing a segment boundary, transactional types and WAIT=false', async () => {
+  const io = new FaultFileIO();
+  const s = new DefaultMessageStore(testConfig('/mix', { mappedFileSizeCommitLog: 4096, flushDiskType: 'SYNC_FLUSH' }), { fileIO: io });
+  await s.start();
+  try {
+    const batch = Array.from({ length: 30 }, (_, i) => makeMessage('B', 0, Buffer.alloc(300, i)));
+    const r = await s.putMessages(batch);
+    assert.equal(r.status, 'PUT_OK');
+    const ids = r.appendResult!.msgId.split(',');
+    assert.equal(ids.length, 30);
+    const g = s.getMessage('G', 'B', 0, 0, 32, 1 << 20);
+    assert.equal(g.messages.length, 30);
+    for (let i = 0; i < 30; i++) {
+      const m = decodeRecord(g.messages[i]!);
+      assert.equal(m.queueOffset, i);
+      assert.equal(m.body[0], i);
+      assert.equal(m.offsetMsgId, ids[i]);
+      assert.equal(Math.floor(m.commitLogOffset / 4096), Math.floor((m.commitLogOffset + m.storeSize - 1) / 4096));
+    }
+    // prepared (half) records are stored but get no consume-queue entry; committed ones do
+    const half = await s.putMessage(makeMessage('Tx', 0, 'half', {}, { sysFlag: 0x4 }));
+    assert.equal(half.status, 'PUT_OK');
+    assert.equal(half.appendResult!.logicsOffset, 0);
+    assert.equal(s.getMaxOffsetInQueue('Tx', 0), 0);
+    assert.ok(s.selectOneMessageByOffset(half.appendResult!.wroteOffset));
+    const commit = await s.putMessage(makeMessage('Tx', 0, 'commit', {}, { sysFlag: 0x8, preparedTransactionOffset: half.appendResult!.wroteOffset }));
+    assert.equal(commit.appendResult!.logicsOffset, 0);
+    assert.equal(s.getMaxOffsetInQueue('Tx', 0), 1);
+    // WAIT=false does not wait for the fdatasync even in SYNC_FLUSH
+    const syncs = io.counters.fdatasync;
+    const nowait = await s.putMessage(makeMessage('B', 1, 'no wait', { WAIT: 'false' }));
+    assert.equal(nowait.status, 'PUT_OK');
+    assert.equal(io.counters.fdatasync, syncs);
+  } finally {
+    await s.shutdown();
+  }
+});
