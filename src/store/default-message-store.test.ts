@@ -331,3 +331,23 @@ test('a batch crossing a segment boundary, transactional types and WAIT=false', 
     await s.shutdown();
   }
 });
+
+test('a stalled disk: appends beyond maxUnwrittenBytes are refused with OS_PAGE_CACHE_BUSY, memory stays bounded', async () => {
+  const io = new FaultFileIO();
+  let release: (() => void) | undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const orig = io.pwrite.bind(io);
+  io.pwrite = (fd, buf, off, len, pos) => gate.then(() => orig(fd, buf, off, len, pos));
+  const s = new DefaultMessageStore(testConfig('/stall'), { fileIO: io, maxUnwrittenBytes: 64 * 1024 });
+  await s.start();
+  const ps = Array.from({ length: 2000 }, () => s.putMessage(makeMessage('S', 0, Buffer.alloc(100))));
+  release!();
+  const rs = await Promise.all(ps);
+  const busy = rs.filter((r) => r.status === 'OS_PAGE_CACHE_BUSY');
+  const ok = rs.filter((r) => r.status === 'PUT_OK');
+  assert.ok(busy.length > 0 && ok.length > 0);
+  assert.match(busy[0]!.remark!, /busy/);
+  assert.equal(s.getMaxOffsetInQueue('S', 0), ok.length);
+  assert.equal((await s.putMessage(makeMessage('S', 0, 'later'))).status, 'PUT_OK');
+  await s.shutdown();
+});

@@ -46,6 +46,11 @@ export interface DefaultMessageStoreOptions {
   logger?: Logger;
   /** Delay levels, to recompute SCHEDULE_TOPIC_XXXX tag codes (delivery times) when re-dispatching. */
   messageDelayLevel?: string;
+  /**
+   * Appended bytes allowed to wait for their write (128 MiB). Beyond it appends are refused with
+   * OS_PAGE_CACHE_BUSY, so a stalled disk cannot make the process buffer without bound.
+   */
+  maxUnwrittenBytes?: number;
 }
 
 export function parseDelayLevels(s: string): number[] {
@@ -125,6 +130,7 @@ export class DefaultMessageStore implements MessageStore {
   private readonly now: () => number;
   private readonly log: Logger;
   private readonly delayLevels: number[];
+  private readonly maxUnwrittenBytes: number;
   private readonly root: string;
   readonly commitLog: CommitLog;
   private readonly checkpoint: StoreCheckpoint;
@@ -179,6 +185,7 @@ export class DefaultMessageStore implements MessageStore {
     this.now = opts.now ?? Date.now;
     this.log = opts.logger ?? componentLogger('store');
     this.delayLevels = parseDelayLevels(opts.messageDelayLevel ?? DEFAULT_MESSAGE_DELAY_LEVEL);
+    this.maxUnwrittenBytes = opts.maxUnwrittenBytes ?? 128 * 1024 * 1024;
     this.root = this.config.storePathRootDir.replace(/\/+$/, '');
     const cfg = this.config;
     if (!(cfg.mappedFileSizeCommitLog >= 4096)) throw new RmqError('BAD_CONFIG', 'mappedFileSizeCommitLog must be at least 4096 bytes');
@@ -609,6 +616,9 @@ export class DefaultMessageStore implements MessageStore {
       propBytes[i] = p;
       sizes[i] = size;
       total += size;
+    }
+    if (cl.writePos - cl.committed + total > this.maxUnwrittenBytes && cl.writePos > cl.committed) {
+      return this.refused(statusResult('OS_PAGE_CACHE_BUSY', `[PC_SYNCHRONIZED]broker busy: ${cl.writePos - cl.committed} bytes wait for the disk, start flow control for a while`));
     }
     const storeTimestamp = this.now();
     const s = this.scratch;
