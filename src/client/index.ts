@@ -3,6 +3,13 @@ export { Message, MessageExt, SendStatus, type MessageOptions, type SendResult }
 export { MessageQueue, compareMessageQueue } from './message-queue.js';
 export { DefaultMQProducer, type ProducerOptions, type SendCallback } from './producer.js';
 export {
+  TransactionMQProducer,
+  LocalTransactionState,
+  type TransactionListener,
+  type TransactionSendResult,
+  type TransactionProducerOptions,
+} from './transaction-producer.js';
+export {
   DefaultMQPushConsumer,
   ConsumeConcurrentlyStatus,
   ConsumeOrderlyStatus,

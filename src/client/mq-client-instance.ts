@@ -8,7 +8,17 @@ import { componentLogger } from '../common/logger.js';
 import { createResponse, isOneway, type RemotingCommand } from '../protocol/remoting-command.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
-import { GetConsumerRunningInfoRequestHeader, NotifyConsumerIdsChangedRequestHeader, ResetOffsetRequestHeader } from '../protocol/headers/index.js';
+import {
+  CheckTransactionStateRequestHeader,
+  GetConsumerRunningInfoRequestHeader,
+  NotifyConsumerIdsChangedRequestHeader,
+  ResetOffsetRequestHeader,
+} from '../protocol/headers/index.js';
+import type { RemotingConnection } from '../remoting/types.js';
+import { decodeRecords } from '../message/message-record.js';
+import { PROPERTY } from '../message/message-const.js';
+import { recordToMessageExt } from './pulled-messages.js';
+import type { MessageExt } from './message.js';
 import { messageQueueEntries } from '../protocol/body/message-queue-map.js';
 import { parseFastjson, toFastjson } from '../protocol/body/fastjson.js';
 import type { ConsumerData, HeartbeatData, SubscriptionData, TopicRouteData } from '../protocol/body/types.js';
@@ -28,6 +38,8 @@ export interface ProducerInner {
   publishTopicList(): string[];
   isPublishTopicNeedUpdate(topic: string): boolean;
   updateTopicPublishInfo(topic: string, info: TopicPublishInfo): void;
+  /** Transactional producers: answer a broker's CHECK_TRANSACTION_STATE for a half message. */
+  checkTransactionState?(conn: RemotingConnection, msg: MessageExt, header: CheckTransactionStateRequestHeader): void;
 }
 
 /** What the instance needs from a registered consumer. */
@@ -430,6 +442,7 @@ export class MQClientInstance {
     });
     this.transport.registerProcessor(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, (req) => this.handleResetOffset(req));
     this.transport.registerProcessor(RequestCode.GET_CONSUMER_RUNNING_INFO, (req) => this.handleRunningInfo(req));
+    this.transport.registerProcessor(RequestCode.CHECK_TRANSACTION_STATE, (req, conn) => this.handleCheckTransactionState(req, conn));
   }
 
   private async handleResetOffset(req: RemotingCommand): Promise<RemotingCommand | null> {
@@ -445,6 +458,26 @@ export class MQClientInstance {
       await consumer.resetOffset(h.topic, offsets);
     }
     return isOneway(req) ? null : createResponse(req, ResponseCode.SUCCESS);
+  }
+
+  /** CHECK_TRANSACTION_STATE (oneway): body = the half message; handed to the producer of its group. */
+  private handleCheckTransactionState(req: RemotingCommand, conn: RemotingConnection): null {
+    try {
+      const header = CheckTransactionStateRequestHeader.decode(req.extFields);
+      if (!req.body) throw new Error('no message body');
+      const [record] = decodeRecords(req.body);
+      if (!record) throw new Error('empty message body');
+      const msg = recordToMessageExt(record, '');
+      const uniq = msg.properties[PROPERTY.UNIQ_KEY];
+      if (uniq) msg.transactionId = uniq;
+      const group = msg.properties[PROPERTY.PGROUP];
+      const producer = group ? this.producers.get(group) : undefined;
+      if (producer?.checkTransactionState) producer.checkTransactionState(conn, msg, header);
+      else log.warn({ group }, 'CHECK_TRANSACTION_STATE for a producer group not in this client');
+    } catch (e) {
+      log.warn({ err: e }, 'bad CHECK_TRANSACTION_STATE request');
+    }
+    return null;
   }
 
   private handleRunningInfo(req: RemotingCommand): RemotingCommand {

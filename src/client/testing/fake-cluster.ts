@@ -19,6 +19,7 @@ import {
   GetMaxOffsetRequestHeader,
   GetMinOffsetRequestHeader,
   GetRouteInfoRequestHeader,
+  EndTransactionRequestHeader,
 } from '../../protocol/headers/index.js';
 import { parseFastjson } from '../../protocol/body/fastjson.js';
 import type { HeartbeatData, TopicRouteData } from '../../protocol/body/types.js';
@@ -43,6 +44,10 @@ export class FakeBroker {
   /** group -> clientId -> transport */
   readonly groups = new Map<string, Map<string, FakeTransport>>();
   readonly topics = new Map<string, number>();
+  /** Half (prepared) messages by commit-log offset, waiting for END_TRANSACTION. */
+  readonly halves = new Map<number, { topic: string; queueId: number; body: Buffer; props: string; flag: number; queueOffset: number; from: FakeTransport }>();
+  /** END_TRANSACTION requests seen: commitOrRollback and fromTransactionCheck. */
+  readonly endTransactions: Array<{ commitOrRollback: number; fromTransactionCheck: boolean; commitLogOffset: number }> = [];
   /** group@topic@queueId -> holder (orderly locks) */
   readonly locks = new Map<string, { clientId: string; at: number }>();
   /** Codes to answer the next SEND requests with (fault injection). */
@@ -158,6 +163,13 @@ export class FakeBroker {
           }
           return createResponse(req, ResponseCode.SUCCESS, undefined, { msgId: ids.join(','), queueId: String(queueId), queueOffset: String(first), MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' });
         }
+        if ((h.sysFlag & 0xc) === 0x4) {
+          // Half message: stored out of sight until END_TRANSACTION.
+          const half = this.put('RMQ_SYS_TRANS_HALF_TOPIC', 0, req.body ?? Buffer.alloc(0), props, h.flag, h.sysFlag, h.bornTimestamp, 0);
+          const physicalOffset = this.physicalOffset - this.commitLog[this.commitLog.length - 1]!.length;
+          this.halves.set(physicalOffset, { topic, queueId, body: req.body ?? Buffer.alloc(0), props, flag: h.flag, queueOffset: half.queueOffset, from });
+          return createResponse(req, ResponseCode.SUCCESS, undefined, { msgId: half.offsetMsgId, queueId: String(queueId), queueOffset: String(half.queueOffset) });
+        }
         const r = this.put(topic, queueId, req.body ?? Buffer.alloc(0), props, h.flag, h.sysFlag, h.bornTimestamp, reconsume);
         const code = this.flushTimeouts > 0 ? (this.flushTimeouts--, ResponseCode.FLUSH_DISK_TIMEOUT) : ResponseCode.SUCCESS;
         return createResponse(req, code, undefined, { msgId: r.offsetMsgId, queueId: String(queueId), queueOffset: String(r.queueOffset), MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' });
@@ -227,6 +239,20 @@ export class FakeBroker {
         this.offsets.set(`${h.topic}@${h.consumerGroup}@${h.queueId}`, h.commitOffset);
         return createResponse(req, ResponseCode.SUCCESS);
       }
+      case RequestCode.END_TRANSACTION: {
+        const h = EndTransactionRequestHeader.decode(req.extFields);
+        this.endTransactions.push({ commitOrRollback: h.commitOrRollback, fromTransactionCheck: h.fromTransactionCheck ?? false, commitLogOffset: h.commitLogOffset });
+        const half = this.halves.get(h.commitLogOffset);
+        if (half && h.commitOrRollback !== 0) {
+          this.halves.delete(h.commitLogOffset);
+          if (h.commitOrRollback === 8) {
+            const p = decodeProperties(half.props);
+            delete p['TRAN_MSG'];
+            this.put(half.topic, half.queueId, half.body, encodeProperties(p), half.flag, 0x8, Date.now(), 0);
+          }
+        }
+        return undefined;
+      }
       case RequestCode.LOCK_BATCH_MQ:
       case RequestCode.UNLOCK_BATCH_MQ: {
         const body = parseFastjson(req.body!) as { consumerGroup: string; clientId: string; mqSet: Array<{ topic: string; brokerName: string; queueId: number }> };
@@ -271,6 +297,27 @@ export class FakeBroker {
       }
       default:
         return createResponse(req, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${req.code} not supported`);
+    }
+  }
+
+  /** Asks the producers of unresolved half messages (CHECK_TRANSACTION_STATE), as the broker's check service does. */
+  checkTransactions(): void {
+    for (const [commitLogOffset, half] of this.halves) {
+      const props = decodeProperties(half.props);
+      const body = encodeRecord({
+        topic: half.topic, queueId: half.queueId, flag: half.flag, queueOffset: half.queueOffset, physicalOffset: commitLogOffset, sysFlag: 0x4,
+        bornTimestamp: Date.now(), bornHost: encodeSocketAddress('127.0.0.1', 5555), storeTimestamp: Date.now(), storeHost: this.storeHost,
+        reconsumeTimes: 0, preparedTransactionOffset: 0, body: half.body, properties: half.props,
+      });
+      const cmd = markOneway(
+        createRequest(
+          RequestCode.CHECK_TRANSACTION_STATE,
+          { tranStateTableOffset: String(half.queueOffset), commitLogOffset: String(commitLogOffset), msgId: props['UNIQ_KEY'] ?? '', transactionId: props['UNIQ_KEY'] ?? '' },
+          body,
+        ),
+      );
+      const conn = { remoteAddress: this.addr, invokeOneway: async (c: RemotingCommand) => void (await this.handle(c, half.from)) } as unknown as RemotingConnection;
+      void half.from.deliver(cmd, conn);
     }
   }
 
@@ -370,10 +417,10 @@ export class FakeTransport implements ClientTransport {
   }
 
   /** A server -> client request; resolves with the client's answer (null for oneway / no handler). */
-  async deliver(cmd: RemotingCommand): Promise<RemotingCommand | null> {
+  async deliver(cmd: RemotingCommand, conn: RemotingConnection = {} as RemotingConnection): Promise<RemotingCommand | null> {
     if (this.closed) return null;
     const h = this.handlers.get(cmd.code);
-    return h ? await h(cmd, {} as RemotingConnection) : null;
+    return h ? await h(cmd, conn) : null;
   }
 
   shutdown(): void {
