@@ -39,7 +39,7 @@ export async function startProxyEnv(brokerOverrides: Record<string, unknown> = {
       storePathRootDir: td.dir,
       ...SMALL_STORE,
       transactionCheckInterval: 500,
-      transactionTimeOut: 1000,
+      transactionTimeOut: 3000,
       ...brokerOverrides,
     });
   let broker = new BrokerController(cfg(), { host: '127.0.0.1' });
