@@ -223,7 +223,6 @@ export class DefaultMQProducer implements ProducerInner {
     await this.dispatch(msg, a.mq, a.selector, a.arg, a.hasSelector, 'ONEWAY', this.sendMsgTimeout);
   }
 
-  /** The topic's writable queues (fetching the route when needed). */
   /** Cancels a pending timer message by its msgId (UNIQ_KEY) or recall handle (RECALL_MESSAGE). */
   recallMessage(topic: string, msgId: string): Promise<RecallResult> {
     return recallTimerMessage(this.instance, this.producerGroup, topic, msgId, this.sendMsgTimeout);
@@ -234,6 +233,7 @@ export class DefaultMQProducer implements ProducerInner {
     return rescheduleTimerMessage(this.instance, this.producerGroup, topic, msgId, deliverTimeMs, this.sendMsgTimeout);
   }
 
+  /** The topic's writable queues (fetching the route when needed). */
   async fetchPublishMessageQueues(topic: string): Promise<MessageQueue[]> {
     this.makeSureStateOK();
     const info = await this.tryToFindTopicPublishInfo(topic);
