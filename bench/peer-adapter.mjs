@@ -29,7 +29,7 @@ export const pidFile = process.env.NAMESRV_ADDR ? process.env.RMQ_PID_FILE : joi
 // Starts `rmq dev --json` on free ports; resolves with its ready line (addresses, start-up time).
 function startDev(dataDir) {
   return new Promise((resolveStart, reject) => {
-    const child = spawn(process.execPath, [join(dist, 'src', 'cli', 'main.js'), 'dev', '--json', '--data', dataDir,
+    const child = spawn(process.execPath, [join(dist, 'src', 'cli', 'main.js'), 'dev', '--json', '--no-proxy', '--data', dataDir,
       '--namesrv-port', '0', '--broker-port', '0', `flushDiskType=${flushDiskType}`], {
       stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RMQ_LOG_LEVEL: process.env.RMQ_LOG_LEVEL ?? 'warn' },
     });

@@ -22,7 +22,7 @@ trap 'stop_dev; rm -rf "$DATA"' EXIT
 
 start_dev() { # $1 = flushDiskType; sets NS
   rm -rf "$DATA/dev"
-  $R dev --json --data "$DATA/dev" --namesrv-port 0 --broker-port 0 "flushDiskType=$1" > "$DATA/dev.out" 2>/dev/null &
+  $R dev --json --no-proxy --data "$DATA/dev" --namesrv-port 0 --broker-port 0 "flushDiskType=$1" > "$DATA/dev.out" 2>/dev/null &
   DEV_PID=$!
   for _ in $(seq 100); do grep -q '"ready":true' "$DATA/dev.out" 2>/dev/null && break; sleep 0.1; done
   NS=$(grep -oE '"namesrvAddr":"[^"]+"' "$DATA/dev.out" | cut -d'"' -f4)

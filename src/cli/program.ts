@@ -78,11 +78,13 @@ export function buildProgram(): Command {
 
   program
     .command('dev')
-    .description('Name server + broker in one process, data under ./data (what `npm start` runs)')
+    .description('Name server + broker (+ gRPC proxy for 5.x clients) in one process, data under ./data (what `npm start` runs)')
     .option('--data <dir>', 'data directory', './data')
     .option('--namesrv-port <port>', 'name server port (0 = any free port)', '9876')
     .option('--broker-port <port>', 'broker port (0 = any free port)', '10911')
     .option('--host <ip>', 'address the broker advertises to clients', '127.0.0.1')
+    .option('--proxy-port <port>', 'gRPC proxy port for 5.x clients (0 = any free port)', '8081')
+    .option('--no-proxy', 'do not start the gRPC proxy')
     .option('-c, --configFile <file>', 'broker.conf for the broker (dev options win)')
     .option('--json', 'print one JSON line with the addresses when ready, instead of the banner')
     .argument('[key=value...]', 'broker config overrides, e.g. flushDiskType=SYNC_FLUSH')

@@ -1,7 +1,7 @@
 /**
- * The server commands: `rmq namesrv`, `rmq broker` and `rmq dev` (both in one process). They run
- * until SIGINT/SIGTERM, then shut down cleanly (broker first: it unregisters from the name server
- * and persists its offsets and metadata).
+ * The server commands: `rmq namesrv`, `rmq broker` and `rmq dev` (name server, broker and the 5.x
+ * gRPC proxy in local mode, in one process). They run until SIGINT/SIGTERM, then shut down cleanly
+ * (proxy, then broker: it unregisters from the name server and persists its offsets and metadata).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { RmqError } from '../common/errors.js';
 import { parsePropertiesFile } from '../common/properties-file.js';
 import { NamesrvController } from '../namesrv/namesrv-controller.js';
 import { applyNamesrvProperties, defaultNamesrvConfig, namesrvConfigToProperties, type NamesrvConfig } from '../namesrv/namesrv-config.js';
+import type { GrpcProxy } from '../proxy/index.js';
 import { errorMessage, EXIT_FAILED, EXIT_USAGE, onShutdownSignal } from './util.js';
 
 /** `key=value` command-line arguments as a map (mqbroker-style overrides). */
@@ -154,8 +155,12 @@ async function waitRegistered(namesrvAddr: string, brokerName: string, timeoutMs
 export interface DevServers {
   namesrv: NamesrvController;
   broker: BrokerController;
+  /** The 5.x gRPC proxy in local mode, when started. */
+  proxy?: GrpcProxy;
   namesrvAddr: string;
   brokerAddr: string;
+  /** "host:port" of the gRPC proxy (5.x clients' endpoints), when started. */
+  proxyAddr?: string;
   config: BrokerConfig;
   stop(): Promise<void>;
 }
@@ -168,7 +173,11 @@ export async function startDev(opts: {
   host: string;
   configFile?: string;
   overrides?: Record<string, unknown>;
+  /** Start the gRPC proxy (local mode) on this port (0 = any free port); undefined = no proxy. */
+  proxyPort?: number;
 }): Promise<DevServers> {
+  // The proxy module (grpc-js, protos) loads while the servers start.
+  const proxyModule = opts.proxyPort === undefined ? undefined : import('../proxy/index.js');
   const dataDir = resolve(opts.dataDir);
   mkdirSync(join(dataDir, 'namesrv'), { recursive: true });
   const nsConfig = loadNamesrvConfig(undefined, {
@@ -185,6 +194,8 @@ export async function startDev(opts: {
   }
   const namesrvAddr = `127.0.0.1:${nsPort}`;
   let broker: BrokerController | undefined;
+  let proxy: GrpcProxy | undefined;
+  let proxyPort = 0;
   try {
     const config = loadBrokerConfig(opts.configFile, {
       ...(opts.overrides ?? {}),
@@ -201,21 +212,36 @@ export async function startDev(opts: {
       throw startError('broker', opts.brokerPort, e);
     }
     const b = broker;
+    if (proxyModule) {
+      const { GrpcProxy } = await proxyModule;
+      proxy = new GrpcProxy(b, { grpcServerPort: opts.proxyPort });
+      try {
+        ({ port: proxyPort } = await proxy.start());
+      } catch (e) {
+        proxy = undefined;
+        throw startError('gRPC proxy', opts.proxyPort ?? 0, e);
+      }
+    }
     if (!(await waitRegistered(namesrvAddr, config.brokerName, 5000))) {
       process.stderr.write('warning: the broker has not registered with the name server yet\n');
     }
+    const p = proxy;
     return {
       namesrv,
       broker: b,
+      proxy: p,
       namesrvAddr,
       brokerAddr: `${opts.host}:${bPort}`,
+      proxyAddr: p ? `${opts.host}:${proxyPort}` : undefined,
       config,
       async stop() {
+        await p?.shutdown();
         await b.shutdown();
         await namesrv.shutdown();
       },
     };
   } catch (e) {
+    await proxy?.shutdown().catch(() => undefined);
     await broker?.shutdown().catch(() => undefined);
     await namesrv.shutdown().catch(() => undefined);
     throw e;
@@ -233,6 +259,8 @@ export async function runDev(opts: Record<string, unknown>, args: string[]): Pro
       host: String(opts['host'] ?? '127.0.0.1'),
       configFile: opts['configFile'] as string | undefined,
       overrides,
+      // commander: --no-proxy sets proxy=false; --proxy-port defaults to 8081
+      proxyPort: opts['proxy'] === false ? undefined : parsePort('--proxy-port', opts['proxyPort'] ?? 8081),
     });
     // performance.now() counts from process start, so this includes loading Node and the code.
     const readyMs = Math.round(performance.now());
@@ -246,6 +274,7 @@ export async function runDev(opts: Record<string, unknown>, args: string[]): Pro
           rssMiB,
           namesrvAddr: dev.namesrvAddr,
           brokerAddr: dev.brokerAddr,
+          proxyAddr: dev.proxyAddr ?? null,
           brokerName: c.brokerName,
           clusterName: c.brokerClusterName,
           flushDiskType: c.flushDiskType,
@@ -255,9 +284,10 @@ export async function runDev(opts: Record<string, unknown>, args: string[]): Pro
       );
     } else process.stdout.write(
       [
-        `rocketmq-ts dev: name server + broker ready in ${readyMs} ms (RSS ${rssMiB} MiB)`,
+        `rocketmq-ts dev: name server + broker${dev.proxyAddr ? ' + gRPC proxy' : ''} ready in ${readyMs} ms (RSS ${rssMiB} MiB)`,
         `  name server  ${dev.namesrvAddr}`,
         `  broker       ${c.brokerName} (${c.brokerClusterName}) at ${dev.brokerAddr}, ${c.flushDiskType}`,
+        ...(dev.proxyAddr ? [`  gRPC proxy   ${dev.proxyAddr} (5.x clients: endpoints ${dev.proxyAddr})`] : []),
         `  data         ${resolve(dataDir)}`,
         '',
         'Try it (another terminal):',
@@ -267,7 +297,7 @@ export async function runDev(opts: Record<string, unknown>, args: string[]): Pro
         '  npx rmq admin clusterList',
         '  npx rmq admin topicStatus -t TopicTest',
         '  npx rmq bench produce -t BenchTest --seconds 5',
-        'Existing RocketMQ 4.x clients: point them at the name server above. Ctrl-C stops both.',
+        `Existing RocketMQ 4.x clients: point them at the name server above${dev.proxyAddr ? '; 5.x clients at the gRPC proxy' : ''}. Ctrl-C stops ${dev.proxyAddr ? 'all' : 'both'}.`,
         '',
       ].join('\n'),
     );

@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from '../support/paths.js';
 import { runCli, runJson, startCli, type CliProcess } from './cli-support.js';
@@ -17,7 +18,7 @@ describe('rmq dev', () => {
 
   before(async () => {
     tmp = tempDir('rmq-cli-dev-');
-    dev = startCli(['dev', '--data', tmp.dir, '--namesrv-port', '0', '--broker-port', '0']);
+    dev = startCli(['dev', '--data', tmp.dir, '--namesrv-port', '0', '--broker-port', '0', '--proxy-port', '0']);
     const m = await dev.waitFor(/ready in (\d+) ms[\s\S]*?name server\s+(\S+)[\s\S]*Ctrl-C/, 20_000);
     readyMs = Number(m[1]);
     namesrv = m[2]!;
@@ -28,11 +29,21 @@ describe('rmq dev', () => {
     tmp?.cleanup();
   });
 
-  test('prints its addresses and how to try it, and how long start-up took', () => {
+  test('prints its addresses and how to try it, and how long start-up took', async () => {
     const out = dev.output();
     assert.match(out, /name server\s+127\.0\.0\.1:\d+/);
     assert.match(out, /broker\s+broker-a \(DefaultCluster\) at 127\.0\.0\.1:\d+/);
     assert.match(out, /npx rmq produce/);
+    // the 5.x gRPC proxy (local mode) is up beside them
+    const proxy = /gRPC proxy\s+127\.0\.0\.1:(\d+)/.exec(out);
+    assert.ok(proxy, out);
+    await new Promise<void>((resolve, reject) => {
+      const sock = connect(Number(proxy[1]), '127.0.0.1', () => {
+        sock.end();
+        resolve();
+      });
+      sock.on('error', reject);
+    });
     console.log(`rmq dev ready in ${readyMs} ms`);
     // The target is under 1 s (about 150-300 ms here); the bound leaves room for a loaded test machine.
     assert.ok(readyMs < 2500, `rmq dev took ${readyMs} ms to be ready`);
@@ -129,7 +140,7 @@ describe('rmq dev', () => {
 
 test('rmq dev --json prints one ready line; a port in use is reported clearly', async () => {
   const tmp = tempDir('rmq-cli-dev2-');
-  const first = startCli(['dev', '--json', '--data', tmp.dir, '--namesrv-port', '0', '--broker-port', '0']);
+  const first = startCli(['dev', '--json', '--data', tmp.dir, '--namesrv-port', '0', '--broker-port', '0', '--no-proxy']);
   try {
     const m = await first.waitFor(/^(\{"ready":true.*\})$/m, 20_000);
     const ready = JSON.parse(m[1]!) as { namesrvAddr: string; brokerAddr: string; readyMs: number; rssMiB: number; pid: number };
@@ -137,7 +148,7 @@ test('rmq dev --json prints one ready line; a port in use is reported clearly', 
     assert.match(ready.brokerAddr, /^127\.0\.0\.1:\d+$/);
     assert.equal(ready.pid, first.child.pid);
     console.log(`rmq dev --json: ready in ${ready.readyMs} ms, RSS ${ready.rssMiB} MiB`);
-    const r = await runCli(['dev', '--data', join(tmp.dir, 'b'), '--namesrv-port', ready.namesrvAddr.split(':')[1]!, '--broker-port', '0'], { timeoutMs: 20_000 });
+    const r = await runCli(['dev', '--data', join(tmp.dir, 'b'), '--namesrv-port', ready.namesrvAddr.split(':')[1]!, '--broker-port', '0', '--no-proxy'], { timeoutMs: 20_000 });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /port \d+ is already in use/);
   } finally {
