@@ -78,8 +78,26 @@ function less(a: TimerEntry, b: TimerEntry): boolean {
   return a.deliverMs < b.deliverMs || (a.deliverMs === b.deliverMs && a.queueOffset < b.queueOffset);
 }
 
-/** Fields of a stored record the ingest needs, read without decoding the body. */
-function parkedInfo(rec: Buffer): { queueOffset: number; phyOffset: number; storeTimestamp: number; props: string } {
+const NEEDLE_OUT = Buffer.from(PROPERTY.TIMER_OUT_MS + '\u0001', 'latin1');
+const NEEDLE_UNIQ = Buffer.from(PROPERTY.UNIQ_KEY + '\u0001', 'latin1');
+
+/** Value of one property read straight from the record's bytes (a fresh string, nothing retained). */
+function recordProperty(rec: Buffer, from: number, to: number, needle: Buffer): string | undefined {
+  let i = rec.indexOf(needle, from);
+  while (i >= 0 && i < to) {
+    if (i === from || rec[i - 1] === 2) {
+      const v = i + needle.length;
+      let e = rec.indexOf(2, v);
+      if (e < 0 || e > to) e = to;
+      return e > v ? rec.toString('utf8', v, e) : undefined;
+    }
+    i = rec.indexOf(needle, i + 1);
+  }
+  return undefined;
+}
+
+/** Fields of a stored record the ingest needs, read without decoding the body or all properties. */
+function parkedInfo(rec: Buffer): { phyOffset: number; storeTimestamp: number; outMs: number; uniqKey: string } {
   const sysFlag = rec.readInt32BE(36);
   const bornLen = sysFlag & 0x10 ? 20 : 8;
   const storeLen = sysFlag & 0x20 ? 20 : 8;
@@ -98,7 +116,14 @@ function parkedInfo(rec: Buffer): { queueOffset: number; phyOffset: number; stor
   p += topicLen;
   const propLen = rec.readInt16BE(p);
   p += 2;
-  return { queueOffset: readInt64BE(rec, 20), phyOffset: readInt64BE(rec, 28), storeTimestamp: readInt64BE(rec, stPos), props: rec.toString('utf8', p, p + propLen) };
+  const end = p + propLen;
+  if (propLen < 0 || end > rec.length) throw new RangeError('bad properties length');
+  return {
+    phyOffset: readInt64BE(rec, 28),
+    storeTimestamp: readInt64BE(rec, stPos),
+    outMs: Number(recordProperty(rec, p, end, NEEDLE_OUT)),
+    uniqKey: recordProperty(rec, p, end, NEEDLE_UNIQ) ?? '',
+  };
 }
 
 export interface TimerStats {
@@ -243,13 +268,13 @@ export class TimerMessageService {
           this.log?.error({ queueOffset: r.queueOffsets[i], err: (e as Error).message }, 'undecodable parked timer message skipped');
           continue;
         }
-        const out = Number(getEncodedProperty(info.props, PROPERTY.TIMER_OUT_MS));
+        const out = info.outMs;
         const e: TimerEntry = {
           deliverMs: Number.isFinite(out) ? out : info.storeTimestamp,
           queueOffset: r.queueOffsets[i]!,
           phyOffset: info.phyOffset,
           size: rec.length,
-          uniqKey: getEncodedProperty(info.props, PROPERTY.UNIQ_KEY) ?? '',
+          uniqKey: info.uniqKey,
           state: STATE_PENDING,
         };
         this.timerLog.append({ type: TYPE_ADD, queueOffset: e.queueOffset, deliverMs: e.deliverMs, phyOffset: e.phyOffset, size: e.size, writeMs, uniqKey: e.uniqKey });
