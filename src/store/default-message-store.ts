@@ -75,24 +75,28 @@ function openRootsOf(io: FileIO): Set<string> {
   return set;
 }
 
-interface PendingRecord {
-  phys: number;
-  size: number;
-  cq: ConsumeQueue | null;
-  queueOffset: number;
-  tagsCode: number;
-  storeTimestamp: number;
-  topic: string;
-  properties: string;
-  sysFlag: number;
-}
-
-interface PendingAppend {
-  end: number;
-  result: PutMessageResult;
-  waitFlush: boolean;
-  deadline: number;
-  resolve: (r: PutMessageResult) => void;
+/**
+ * A record appended but not yet written: what its dispatch needs. The last record of an append also
+ * carries the append's answer (one object per record, none extra per append).
+ */
+class PendingRecord {
+  /** End offset of the append (set with `resolve`). */
+  end = 0;
+  result: PutMessageResult | null = null;
+  waitFlush = false;
+  deadline = 0;
+  resolve: ((r: PutMessageResult) => void) | null = null;
+  constructor(
+    readonly phys: number,
+    readonly size: number,
+    readonly cq: ConsumeQueue | null,
+    readonly queueOffset: number,
+    readonly tagsCode: number,
+    readonly storeTimestamp: number,
+    readonly topic: string,
+    readonly properties: string,
+    readonly sysFlag: number,
+  ) {}
 }
 
 const HOST_SIZES = new Set([8, 20]);
@@ -145,9 +149,7 @@ export class DefaultMessageStore implements MessageStore {
 
   private records: PendingRecord[] = [];
   private recordHead = 0;
-  private appends: PendingAppend[] = [];
-  private appendHead = 0;
-  private flushWaiters: PendingAppend[] = [];
+  private flushWaiters: PendingRecord[] = [];
   private flushWaiterHead = 0;
 
   private readonly touched = new Set<ConsumeQueue>();
@@ -627,6 +629,7 @@ export class DefaultMessageStore implements MessageStore {
     let end = 0;
     let msgId = '';
     let waitFlush = this.config.flushDiskType === 'SYNC_FLUSH';
+    let last: PendingRecord | null = null;
     for (let i = 0; i < n; i++) {
       const m = msgs[i]!;
       const tran = m.sysFlag & 0xc;
@@ -650,7 +653,8 @@ export class DefaultMessageStore implements MessageStore {
       s.properties = m.properties ?? '';
       encodeRecordInto(r.buf, r.pos, s, topicBytes[i], propBytes[i]);
       const tagsCode = m.tagsCode ?? this.tagsCodeOf(m.topic, s.properties, storeTimestamp);
-      this.records.push({ phys: r.phys, size: sizes[i]!, cq, queueOffset, tagsCode, storeTimestamp, topic: m.topic, properties: s.properties, sysFlag: m.sysFlag });
+      last = new PendingRecord(r.phys, sizes[i]!, cq, queueOffset, tagsCode, storeTimestamp, m.topic, s.properties, m.sysFlag);
+      this.records.push(last);
       if (firstPhys < 0) {
         firstPhys = r.phys;
         firstQueueOffset = queueOffset;
@@ -665,7 +669,10 @@ export class DefaultMessageStore implements MessageStore {
     const appendResult: AppendMessageResult = { wroteOffset: firstPhys, wroteBytes: total, msgId, logicsOffset: firstQueueOffset, msgNum: n, storeTimestamp };
     const result: PutMessageResult = { status: 'PUT_OK', appendResult };
     const promise = new Promise<PutMessageResult>(this.captureResolve);
-    this.appends.push({ end, result, waitFlush, deadline: 0, resolve: this.capturedResolve! });
+    last!.end = end;
+    last!.result = result;
+    last!.waitFlush = waitFlush;
+    last!.resolve = this.capturedResolve;
     return promise;
   }
 
@@ -677,47 +684,17 @@ export class DefaultMessageStore implements MessageStore {
 
   /** Commit-log bytes up to `committed` are in the OS: dispatch them, answer the appends. */
   private onWritten(committed: number): void {
-    try {
-      this.dispatchWritten(committed);
-    } catch (e) {
-      this.log.error({ err: e }, 'dispatch after a commit-log write failed');
-      // never leave written records queued: they are in the log and get dispatched after a restart
-      const recs = this.records;
-      let i = this.recordHead;
-      while (i < recs.length && recs[i]!.phys + recs[i]!.size <= committed) i++;
-      recs.splice(0, i);
-      this.recordHead = 0;
-    }
-    this.answerAppends(committed);
-  }
-
-  private dispatchWritten(committed: number): void {
     const recs = this.records;
-    let i = this.recordHead;
-    const first = i;
-    while (i < recs.length && recs[i]!.phys + recs[i]!.size <= committed) {
-      const r = recs[i]!;
-      this.dispatch(r.topic, r.cq?.queueId ?? 0, r.queueOffset, r.phys, r.size, r.tagsCode, r.storeTimestamp, r.properties, r.sysFlag, r.cq);
-      if (r.storeTimestamp > this.lastCommittedTimestamp) this.lastCommittedTimestamp = r.storeTimestamp;
-      i++;
+    const first = this.recordHead;
+    let i = first;
+    while (i < recs.length && recs[i]!.phys + recs[i]!.size <= committed) i++;
+    try {
+      this.dispatchWritten(first, i, committed);
+    } catch (e) {
+      // the records are in the log; a restart dispatches them again
+      this.log.error({ err: e }, 'dispatch after a commit-log write failed');
     }
-    const visible = this.commitDispatch();
-    this.stats.dispatchedRecords += i - first;
-    this.rawDispatchPos = committed;
-    this.commitLog.lastCommittedTimestamp = this.lastCommittedTimestamp;
-    const listener = this.listener;
-    if (listener && visible) {
-      for (let k = first; k < i; k++) {
-        const r = recs[k]!;
-        if (!r.cq) continue;
-        try {
-          // logicOffset = the queue offset of the entry just made visible (what the broker's hold service compares)
-          listener(r.topic, r.cq.queueId, r.queueOffset, r.tagsCode, r.storeTimestamp, r.properties);
-        } catch (e) {
-          this.log.error({ err: e }, 'message arriving listener threw');
-        }
-      }
-    }
+    this.answerAppends(first, i);
     if (i >= recs.length) {
       recs.length = 0;
       this.recordHead = 0;
@@ -728,36 +705,52 @@ export class DefaultMessageStore implements MessageStore {
         this.recordHead = 0;
       }
     }
-  }
-
-  /** Resolves appends whose bytes are written (ASYNC) or queues them for the next fdatasync (SYNC). */
-  private answerAppends(committed: number): void {
-    const aps = this.appends;
-    let a = this.appendHead;
-    const deadline = this.now() + this.config.syncFlushTimeout;
-    let waiting = false;
-    while (a < aps.length && aps[a]!.end <= committed) {
-      const p = aps[a]!;
-      if (p.waitFlush) {
-        p.deadline = deadline;
-        this.flushWaiters.push(p);
-        waiting = true;
-      } else p.resolve(p.result);
-      a++;
-    }
-    if (a >= aps.length) {
-      aps.length = 0;
-      this.appendHead = 0;
-    } else {
-      this.appendHead = a;
-      if (a > 4096) {
-        aps.splice(0, a);
-        this.appendHead = 0;
-      }
-    }
     if (this.lastWriteError) {
       this.log.info({ previous: this.lastWriteError }, 'commit-log writes succeed again');
       this.lastWriteError = null;
+    }
+  }
+
+  private dispatchWritten(first: number, end: number, committed: number): void {
+    const recs = this.records;
+    for (let i = first; i < end; i++) {
+      const r = recs[i]!;
+      this.dispatch(r.topic, r.cq?.queueId ?? 0, r.queueOffset, r.phys, r.size, r.tagsCode, r.storeTimestamp, r.properties, r.sysFlag, r.cq);
+      if (r.storeTimestamp > this.lastCommittedTimestamp) this.lastCommittedTimestamp = r.storeTimestamp;
+    }
+    const visible = this.commitDispatch();
+    this.stats.dispatchedRecords += end - first;
+    this.rawDispatchPos = committed;
+    this.commitLog.lastCommittedTimestamp = this.lastCommittedTimestamp;
+    const listener = this.listener;
+    if (listener && visible) {
+      for (let k = first; k < end; k++) {
+        const r = recs[k]!;
+        if (!r.cq) continue;
+        try {
+          // logicOffset = the queue offset of the entry just made visible (what the broker's hold service compares)
+          listener(r.topic, r.cq.queueId, r.queueOffset, r.tagsCode, r.storeTimestamp, r.properties);
+        } catch (e) {
+          this.log.error({ err: e }, 'message arriving listener threw');
+        }
+      }
+    }
+  }
+
+  /** Resolves appends whose bytes are written (ASYNC) or queues them for the next fdatasync (SYNC). */
+  private answerAppends(first: number, end: number): void {
+    const recs = this.records;
+    let deadline = 0;
+    let waiting = false;
+    for (let i = first; i < end; i++) {
+      const p = recs[i]!;
+      if (!p.resolve) continue;
+      if (p.waitFlush) {
+        if (deadline === 0) deadline = this.now() + this.config.syncFlushTimeout;
+        p.deadline = deadline;
+        this.flushWaiters.push(p);
+        waiting = true;
+      } else p.resolve(p.result!);
     }
     if (waiting) this.syncFlush();
   }
@@ -767,21 +760,18 @@ export class DefaultMessageStore implements MessageStore {
     const remark = `commit-log write failed (${code}): ${err.message}; message not stored`;
     if (this.lastWriteError !== code) this.log.error({ err, committed }, 'commit-log write failed; pending appends refused, log cut back to the last good offset');
     this.lastWriteError = code;
-    // records past `committed` were never written: give their queue offsets back
+    // records past `committed` were never written: give their queue offsets back, refuse their appends
     const recs = this.records;
     for (let i = this.recordHead; i < recs.length; i++) {
-      const cq = recs[i]!.cq;
-      if (cq) cq.appendOffset = cq.nextExpected();
+      const r = recs[i]!;
+      if (r.cq) r.cq.appendOffset = r.cq.nextExpected();
+      if (r.resolve) {
+        this.stats.putMessageFailedTimes++;
+        r.resolve({ status: 'SERVICE_NOT_AVAILABLE', remark });
+      }
     }
     recs.length = 0;
     this.recordHead = 0;
-    const aps = this.appends;
-    for (let a = this.appendHead; a < aps.length; a++) {
-      this.stats.putMessageFailedTimes++;
-      aps[a]!.resolve({ status: 'SERVICE_NOT_AVAILABLE', remark });
-    }
-    aps.length = 0;
-    this.appendHead = 0;
   }
 
   // ================================================================ flush
@@ -804,7 +794,10 @@ export class DefaultMessageStore implements MessageStore {
         if (this.commitLog.flushedTimestamp > this.checkpoint.physicMsgTimestamp) this.checkpoint.physicMsgTimestamp = this.commitLog.flushedTimestamp;
         const w = this.flushWaiters;
         let i = this.flushWaiterHead;
-        while (i < w.length && w[i]!.end <= flushed) w[i++]!.resolve(w[i - 1]!.result);
+        while (i < w.length && w[i]!.end <= flushed) {
+          const p = w[i++]!;
+          p.resolve!(p.result!);
+        }
         this.compactWaiters(i);
       } finally {
         this.flushingCommitLog = null;
@@ -833,7 +826,7 @@ export class DefaultMessageStore implements MessageStore {
     while (i < w.length && w[i]!.deadline <= nowMs && w[i]!.end <= maxEnd) {
       const p = w[i++]!;
       this.stats.flushTimeouts++;
-      p.resolve({ status: 'FLUSH_DISK_TIMEOUT', appendResult: p.result.appendResult, remark });
+      p.resolve!({ status: 'FLUSH_DISK_TIMEOUT', appendResult: p.result!.appendResult, remark });
     }
     this.compactWaiters(i);
   }

