@@ -76,6 +76,33 @@ function openRootsOf(io: FileIO): Set<string> {
 }
 
 /**
+ * AppendMessageResult whose offset message id(s) are formatted on first read (internal re-puts such as
+ * timers and pop never read them; a send response reads it once).
+ */
+class StoredAppendResult implements AppendMessageResult {
+  private id: string | undefined;
+  constructor(
+    readonly wroteOffset: number,
+    readonly wroteBytes: number,
+    readonly logicsOffset: number,
+    readonly msgNum: number,
+    readonly storeTimestamp: number,
+    private readonly storeHost: Buffer,
+    private readonly batchOffsets: number[] | undefined,
+    private readonly store: { offsetMsgId(host: Buffer, phys: number): string },
+  ) {}
+  get msgId(): string {
+    if (this.id === undefined) {
+      this.id = this.batchOffsets ? this.batchOffsets.map((o) => this.store.offsetMsgId(this.storeHost, o)).join(',') : this.store.offsetMsgId(this.storeHost, this.wroteOffset);
+    }
+    return this.id;
+  }
+  toJSON(): AppendMessageResult {
+    return { wroteOffset: this.wroteOffset, wroteBytes: this.wroteBytes, msgId: this.msgId, logicsOffset: this.logicsOffset, msgNum: this.msgNum, storeTimestamp: this.storeTimestamp };
+  }
+}
+
+/**
  * A record appended but not yet written: what its dispatch needs. The last record of an append also
  * carries the append's answer (one object per record, none extra per append).
  */
@@ -583,7 +610,7 @@ export class DefaultMessageStore implements MessageStore {
   private lastHost: Buffer | null = null;
   private lastHostHex = '';
   /** Offset message id (createOffsetMessageId's format) with the host's hex cached: one per append, so kept cheap. */
-  private offsetMsgId(storeHost: Buffer, phys: number): string {
+  offsetMsgId(storeHost: Buffer, phys: number): string {
     if (storeHost !== this.lastHost) {
       if (!this.lastHost || !storeHost.equals(this.lastHost)) this.lastHostHex = storeHost.toString('hex').toUpperCase();
       this.lastHost = storeHost;
@@ -627,7 +654,7 @@ export class DefaultMessageStore implements MessageStore {
     let firstPhys = -1;
     let firstQueueOffset = -1;
     let end = 0;
-    let msgId = '';
+    let batchOffsets: number[] | undefined;
     let waitFlush = this.config.flushDiskType === 'SYNC_FLUSH';
     let last: PendingRecord | null = null;
     for (let i = 0; i < n; i++) {
@@ -659,14 +686,13 @@ export class DefaultMessageStore implements MessageStore {
         firstPhys = r.phys;
         firstQueueOffset = queueOffset;
       }
-      const id = this.offsetMsgId(m.storeHost, r.phys);
-      msgId = i === 0 ? id : `${msgId},${id}`;
+      if (n > 1) (batchOffsets ??= []).push(r.phys);
       end = r.phys + sizes[i]!;
       if (waitFlush && s.properties && findProperty(s.properties, NEEDLE_WAIT) === 'false') waitFlush = false;
     }
     this.stats.putMessageTimesTotal += n;
     this.stats.putMessageSizeTotal += total;
-    const appendResult: AppendMessageResult = { wroteOffset: firstPhys, wroteBytes: total, msgId, logicsOffset: firstQueueOffset, msgNum: n, storeTimestamp };
+    const appendResult = new StoredAppendResult(firstPhys, total, firstQueueOffset, n, storeTimestamp, msgs[0]!.storeHost, batchOffsets, this);
     const result: PutMessageResult = { status: 'PUT_OK', appendResult };
     const promise = new Promise<PutMessageResult>(this.captureResolve);
     last!.end = end;
