@@ -149,10 +149,11 @@ export class SendMessageProcessor {
       return fail(req, ResponseCode.SYSTEM_ERROR, `request queueId[${queueId}] is illegal, ${topic} writeQueueNums ${tc.writeQueueNums} readQueueNums ${tc.readQueueNums} producer:${conn.remoteAddress}`);
     }
     const body = req.body ?? Buffer.alloc(0);
-    // Half messages need END_TRANSACTION and check-back, which this broker does not do yet: refuse
-    // them clearly rather than deliver an uncommitted message.
-    if ((sysFlag & 0xc) === SYS_FLAG.TRANSACTION_PREPARED) {
-      return fail(req, ResponseCode.NO_PERMISSION, `the broker[${b.config.brokerIP1}] sending transaction message is forbidden (transactions are not supported yet)`);
+    // Half messages go to RMQ_SYS_TRANS_HALF_TOPIC (src/broker/transaction) until END_TRANSACTION.
+    const prepared = (sysFlag & 0xc) === SYS_FLAG.TRANSACTION_PREPARED;
+    if (prepared) {
+      if (b.config.rejectTransactionMessage) return fail(req, ResponseCode.NO_PERMISSION, `the broker[${b.config.brokerIP1}] sending transaction message is forbidden`);
+      if (req.code === RequestCode.SEND_BATCH_MESSAGE) return fail(req, ResponseCode.MESSAGE_ILLEGAL, 'batch messages cannot be transactional');
     }
     if (tc.topicFilterType === 'MULTI_TAG') sysFlag |= SYS_FLAG.MULTI_TAGS;
     const bornHost = this.bornHostOf(conn);
@@ -194,7 +195,7 @@ export class SendMessageProcessor {
       reconsumeTimes,
       preparedTransactionOffset: 0,
     };
-    const r = await b.putMessage(msg);
+    const r = prepared ? await b.transactionService.prepare(msg, producerGroup) : await b.putMessage(msg);
     // The answer names the queue the producer chose, also for a delayed message (parked elsewhere).
     const res = this.sendResponse(req, r, queueId);
     if (msg.topic === TIMER_TOPIC && res.code === ResponseCode.SUCCESS && res.extFields) {
