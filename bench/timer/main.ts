@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const queues = arg('queues', 4);
   const size = arg('size', 64);
   const dir = mkdtempSync(join(tmpdir(), 'rmq-timer-bench-'));
-  const cp = fork(fileURLToPath(import.meta.url), ['child', dir], { env: { ...process.env, RMQ_LOG_LEVEL: process.env.RMQ_LOG_LEVEL ?? 'warn', BENCH_QUEUES: String(queues) }, execArgv: ['--max-old-space-size=8192', ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [])] });
+  const cp = fork(fileURLToPath(import.meta.url), ['child', dir], { env: { ...process.env, RMQ_LOG_LEVEL: process.env.RMQ_LOG_LEVEL ?? 'warn', BENCH_QUEUES: String(queues) }, execArgv: ['--max-old-space-size=8192', ...(process.env.BENCH_BROKER_FLAGS ? process.env.BENCH_BROKER_FLAGS.split(' ') : []), ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [])] });
   const port = await new Promise<number>((r) => cp.once('message', (m: { port: number }) => r(m.port)));
   const addr = `127.0.0.1:${port}`;
   const client = new RemotingClient();

@@ -71,6 +71,8 @@ export interface BrokerConfig extends MessageStoreConfig {
   mappedFileSizeTimerLog: number;
   /** Timer checkpoint / log sync interval, ms: the window of possible redelivery after a crash. */
   timerFlushIntervalMs: number;
+  /** A pending timer parked longer than this is parked again, so retention never drops it, seconds (1 day). */
+  timerRollWindowSec: number;
   // ---- misc accepted for compatibility (no effect here) ----
   rejectTransactionMessage: boolean;
   transactionTimeOut: number;
@@ -135,6 +137,7 @@ export function defaultBrokerConfig(): BrokerConfig {
     timerMaxDelaySec: 259_200,
     mappedFileSizeTimerLog: 100 * 1024 * 1024,
     timerFlushIntervalMs: 1000,
+    timerRollWindowSec: 86_400,
     rejectTransactionMessage: false,
     transactionTimeOut: 6000,
     transactionCheckMax: 15,
@@ -158,7 +161,7 @@ const NON_NEGATIVE = new Set([
   'registerNameServerPeriod', 'flushConsumerOffsetInterval', 'flushDelayOffsetInterval', 'mappedFileSizeCommitLog',
   'mappedFileSizeConsumeQueue', 'maxMessageSize', 'flushIntervalCommitLog', 'flushIntervalConsumeQueue', 'syncFlushTimeout',
   'channelExpiredTimeout', 'rebalanceLockMaxLiveTime', 'fileReservedTime', 'cleanResourceInterval',
-  'timerMaxDelaySec', 'mappedFileSizeTimerLog', 'timerFlushIntervalMs',
+  'timerMaxDelaySec', 'mappedFileSizeTimerLog', 'timerFlushIntervalMs', 'timerRollWindowSec',
 ]);
 
 function badValue(key: string, value: unknown, expected: string): RmqError {

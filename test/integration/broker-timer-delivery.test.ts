@@ -161,3 +161,37 @@ test('pending timers survive a clean restart and are delivered once after it', a
   await new Promise((r) => setTimeout(r, 300));
   assert.equal((await delivered()).length, 0, 'nothing delivered twice, the cancelled one never');
 });
+
+test('a timer older than timerRollWindowSec is parked again (retention-proof) and still delivered once, still cancellable', async () => {
+  const r = await startBroker({ timerRollWindowSec: 1 });
+  try {
+    r.broker.topicConfigManager.updateTopicConfig({ topicName: TOPIC, readQueueNums: 1, writeQueueNums: 1, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false });
+    const send = (body: string, key: string) =>
+      r.client.invoke(
+        r.addr,
+        createRequest(
+          RequestCode.SEND_MESSAGE_V2,
+          SendMessageRequestHeaderV2.encode({ producerGroup: 'PG', topic: TOPIC, defaultTopic: 'TBW102', defaultTopicQueueNums: 4, queueId: 0, sysFlag: 0, bornTimestamp: Date.now(), flag: 0, properties: encodeProperties({ UNIQ_KEY: key, TIMER_DELAY_MS: '3000' }) }),
+          Buffer.from(body),
+        ),
+        5000,
+      );
+    const k1 = uniqueKeyGenerator.next();
+    const k2 = uniqueKeyGenerator.next();
+    assert.equal((await send('rolled', k1)).code, ResponseCode.SUCCESS);
+    assert.equal((await send('rolled-cancelled', k2)).code, ResponseCode.SUCCESS);
+    await waitFor(() => r.broker.timerMessageService!.stats.rolled >= 2, 5000);
+    assert.equal((await r.call(RequestCode.RECALL_MESSAGE, { topic: TOPIC, recallHandle: k2 })).code, ResponseCode.SUCCESS);
+    const got: MessageExt[] = [];
+    await waitFor(async () => {
+      got.push(...records(await pull(r, TOPIC, 0, got.length ? got[got.length - 1]!.queueOffset + 1 : 0)));
+      return got.length >= 1;
+    }, 6000);
+    await new Promise((res) => setTimeout(res, 500));
+    got.push(...records(await pull(r, TOPIC, 0, got[got.length - 1]!.queueOffset + 1)));
+    assert.deepEqual(got.map((m) => m.body.toString()), ['rolled']);
+    assert.ok(Number(got[0]!.properties.TIMER_ROLL_TIMES) >= 1);
+  } finally {
+    await r.stop();
+  }
+});

@@ -8,6 +8,11 @@ export class MinHeap<T> {
     return this.a.length;
   }
 
+  /** Visits every element (in no particular order). */
+  forEach(fn: (v: T) => void): void {
+    for (const v of this.a) fn(v);
+  }
+
   peek(): T | undefined {
     return this.a[0];
   }

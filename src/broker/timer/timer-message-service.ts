@@ -28,7 +28,7 @@ import { JsonConfigFile } from '../config-file.js';
 import { appendProperty, removeProperties, socketAddressBytes } from '../message-util.js';
 import { MinHeap } from './min-heap.js';
 import { TimerLog, TYPE_ADD, TYPE_CANCEL } from './timer-log.js';
-import { TIMER_DEQUEUE_MS, TIMER_ENQUEUE_MS, TIMER_TOPIC } from './timer-message.js';
+import { TIMER_DEQUEUE_MS, TIMER_ENQUEUE_MS, TIMER_ROLL_TIMES, TIMER_TOPIC } from './timer-message.js';
 
 export interface TimerServiceConfig {
   storePathRootDir: string;
@@ -36,6 +36,12 @@ export interface TimerServiceConfig {
   mappedFileSizeTimerLog: number;
   /** Checkpoint / log sync interval, ms (RocketMQ timerFlushIntervalMs, 1000). */
   timerFlushIntervalMs: number;
+  /**
+   * A pending timer whose parked record is older than this is parked again (same delivery time,
+   * TIMER_ROLL_TIMES + 1), so commit-log retention (fileReservedTime) never removes it before its time:
+   * delays longer than the retention work. Seconds; default 1 day.
+   */
+  timerRollWindowSec?: number;
 }
 
 const STATE_PENDING = 0;
@@ -56,6 +62,8 @@ export interface TimerEntry {
   size: number;
   uniqKey: string;
   state: number;
+  /** When the parked record was stored (decides when it must be rolled). */
+  parkedMs: number;
 }
 
 /** Removes one `name` entry from an encoded properties string without decoding the rest. */
@@ -132,6 +140,7 @@ export interface TimerStats {
   ingested: number;
   delivered: number;
   cancelled: number;
+  rolled: number;
   redeliveredAfterRestart: number;
 }
 
@@ -151,7 +160,9 @@ export class TimerMessageService {
   private flushTimer: NodeJS.Timeout | undefined;
   private stopped = true;
   private loaded = false;
-  private readonly counters = { ingested: 0, delivered: 0, cancelled: 0, redeliveredAfterRestart: 0 };
+  private readonly counters = { ingested: 0, delivered: 0, cancelled: 0, rolled: 0, redeliveredAfterRestart: 0 };
+  private rollTimer: NodeJS.Timeout | undefined;
+  private rolling = false;
   private lastCheckpoint = { timerLogOffset: -1, deliveredUpToMs: -1, timerQueueOffset: -1 };
 
   constructor(
@@ -182,7 +193,7 @@ export class TimerMessageService {
       if (e.type === TYPE_ADD) {
         if (e.queueOffset > maxLoggedQO) maxLoggedQO = e.queueOffset;
         if (pos >= P || e.deliverMs > W) {
-          pending.set(e.queueOffset, { deliverMs: e.deliverMs, queueOffset: e.queueOffset, phyOffset: e.phyOffset, size: e.size, uniqKey: e.uniqKey, state: STATE_PENDING });
+          pending.set(e.queueOffset, { deliverMs: e.deliverMs, queueOffset: e.queueOffset, phyOffset: e.phyOffset, size: e.size, uniqKey: e.uniqKey, state: STATE_PENDING, parkedMs: e.writeMs });
           if (pos >= P && e.deliverMs <= W) afterCheckpoint++;
         }
       } else if (e.type === TYPE_CANCEL) {
@@ -213,6 +224,67 @@ export class TimerMessageService {
       }
     }, Math.max(50, this.cfg.timerFlushIntervalMs));
     this.flushTimer.unref?.();
+    const rollMs = this.rollWindowMs;
+    this.rollTimer = setInterval(() => {
+      if (this.rolling || this.stopped) return;
+      this.rolling = true;
+      void this.rollOld()
+        .catch((e) => this.log?.error({ err: (e as Error).message }, 'timer roll failed'))
+        .finally(() => (this.rolling = false));
+    }, Math.min(60_000, Math.max(200, rollMs / 2)));
+    this.rollTimer.unref?.();
+  }
+
+  private get rollWindowMs(): number {
+    return Math.max(1, this.cfg.timerRollWindowSec ?? 86_400) * 1000;
+  }
+
+  /** Parks again every pending timer whose parked record is older than the roll window. */
+  async rollOld(): Promise<number> {
+    const now = this.now();
+    const old: TimerEntry[] = [];
+    this.heap.forEach((e) => {
+      if (e.state === STATE_PENDING && now - e.parkedMs > this.rollWindowMs && e.deliverMs - now > 1000 && old.length < 10_000) old.push(e);
+    });
+    let n = 0;
+    for (const e of old) {
+      if (this.stopped) break;
+      if (e.state !== STATE_PENDING) continue;
+      const raw = this.store.getCommitLogData(e.phyOffset, e.size);
+      if (!raw || raw.length !== e.size) continue;
+      const msg = decodeRecord(raw);
+      const times = Number(getEncodedProperty(msg.propertiesString, TIMER_ROLL_TIMES)) || 0;
+      const inner: MessageInner = {
+        topic: TIMER_TOPIC,
+        queueId: 0,
+        flag: msg.flag,
+        body: Buffer.from(msg.body),
+        properties: appendProperty(removeProperties(msg.propertiesString, [TIMER_ROLL_TIMES]), TIMER_ROLL_TIMES, String(times + 1)),
+        sysFlag: msg.sysFlag,
+        bornTimestamp: msg.bornTimestamp,
+        bornHost: socketAddressBytes(msg.bornHost),
+        storeHost: this.storeHost(),
+        reconsumeTimes: msg.reconsumeTimes,
+        preparedTransactionOffset: msg.preparedTransactionOffset,
+        tagsCode: e.deliverMs,
+      };
+      const r = await this.store.putMessage(inner);
+      if (r.status !== 'PUT_OK' || !r.appendResult) {
+        this.log?.warn({ uniqKey: e.uniqKey, status: r.status }, 'rolling a timer message failed, will retry');
+        continue;
+      }
+      const newQO = r.appendResult.logicsOffset;
+      // Old copy out (the new one, same key and time, is ingested from the timer topic). Had it been
+      // cancelled meanwhile, the new copy is cancelled too.
+      if (e.state === STATE_PENDING) this.cancelEntries([e]);
+      else this.cancelEntries(this.find(e.uniqKey).filter((x) => x.queueOffset === newQO && x.state === STATE_PENDING));
+      n++;
+    }
+    if (n) {
+      this.counters.rolled += n;
+      this.log?.info({ rolled: n }, 'timer messages parked again (older than the roll window)');
+    }
+    return n;
   }
 
   /** Stops delivering, waits for in-flight deliveries, writes the checkpoint, closes the log. */
@@ -221,6 +293,7 @@ export class TimerMessageService {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.rollTimer) clearInterval(this.rollTimer);
     for (let i = 0; (this.delivering > 0 || this.inflight.size > 0) && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
     try {
       this.checkpoint();
@@ -276,6 +349,7 @@ export class TimerMessageService {
           size: rec.length,
           uniqKey: info.uniqKey,
           state: STATE_PENDING,
+          parkedMs: info.storeTimestamp,
         };
         this.timerLog.append({ type: TYPE_ADD, queueOffset: e.queueOffset, deliverMs: e.deliverMs, phyOffset: e.phyOffset, size: e.size, writeMs, uniqKey: e.uniqKey });
         this.heap.push(e);
@@ -327,27 +401,30 @@ export class TimerMessageService {
    * were already being delivered (too late to cancel).
    */
   cancel(uniqKey: string, except?: (e: TimerEntry) => boolean): { cancelled: TimerEntry[]; tooLate: number } {
-    const cancelled: TimerEntry[] = [];
+    const todo: TimerEntry[] = [];
     let tooLate = 0;
-    const writeMs = this.now();
     for (const e of this.find(uniqKey)) {
       if (except?.(e)) continue;
-      if (e.state !== STATE_PENDING) {
-        tooLate++;
-        continue;
-      }
+      if (e.state !== STATE_PENDING) tooLate++;
+      else todo.push(e);
+    }
+    this.cancelEntries(todo);
+    this.counters.cancelled += todo.length;
+    return { cancelled: todo, tooLate };
+  }
+
+  /** CANCEL entries for these pending timers, written before returning. */
+  private cancelEntries(list: TimerEntry[]): void {
+    if (list.length === 0) return;
+    const writeMs = this.now();
+    for (const e of list) {
       e.state = STATE_CANCELLED;
       this.pendingCount--;
       this.indexRemove(e);
       this.timerLog.append({ type: TYPE_CANCEL, queueOffset: e.queueOffset, deliverMs: e.deliverMs, phyOffset: e.phyOffset, size: e.size, writeMs, uniqKey: e.uniqKey });
-      cancelled.push(e);
     }
-    if (cancelled.length) {
-      // A cancel must survive a crash as soon as it is acknowledged.
-      this.timerLog.flush();
-      this.counters.cancelled += cancelled.length;
-    }
-    return { cancelled, tooLate };
+    // A cancel must survive a crash as soon as it is acknowledged.
+    this.timerLog.flush();
   }
 
   /**

@@ -17,6 +17,7 @@ import { appendProperty, removeProperties } from '../message-util.js';
 export const TIMER_TOPIC = 'rmq_sys_wheel_timer';
 export const TIMER_ENQUEUE_MS = 'TIMER_ENQUEUE_MS';
 export const TIMER_DEQUEUE_MS = 'TIMER_DEQUEUE_MS';
+export const TIMER_ROLL_TIMES = 'TIMER_ROLL_TIMES';
 
 export type TimerTransform = { kind: 'none' } | { kind: 'parked'; deliverMs: number } | { kind: 'illegal'; remark: string };
 
