@@ -73,6 +73,21 @@ export interface BrokerConfig extends MessageStoreConfig {
   timerFlushIntervalMs: number;
   /** A pending timer parked longer than this is parked again, so retention never drops it, seconds (1 day). */
   timerRollWindowSec: number;
+  // ---- HA (src/broker/ha) ----
+  /** Slave: master HA address "ip:port" (else learnt from the REGISTER_BROKER answer). */
+  haMasterAddress: string;
+  /** Master: empty transfer frame after this long idle; slave: offset report at least this often (ms). */
+  haSendHeartbeatInterval: number;
+  /** HA connection closed after this long without traffic (ms). */
+  haHousekeepingInterval: number;
+  /** Largest transfer frame body, bytes (32 KiB). */
+  haTransferBatchSize: number;
+  /** SYNC_MASTER: a slave further behind than this is not in sync (SLAVE_NOT_AVAILABLE), bytes. */
+  haSlaveFallbehindMax: number;
+  /** Slave metadata sync period, ms (RocketMQ 4.9.8: fixed 10 s). */
+  slaveSyncMetadataInterval: number;
+  /** Master suggests the slave for reads further behind than this percent of memory (40). */
+  accessMessageInMemoryMaxRatio: number;
   // ---- misc accepted for compatibility (no effect here) ----
   rejectTransactionMessage: boolean;
   transactionTimeOut: number;
@@ -138,6 +153,13 @@ export function defaultBrokerConfig(): BrokerConfig {
     mappedFileSizeTimerLog: 100 * 1024 * 1024,
     timerFlushIntervalMs: 1000,
     timerRollWindowSec: 86_400,
+    haMasterAddress: '',
+    haSendHeartbeatInterval: 5000,
+    haHousekeepingInterval: 20_000,
+    haTransferBatchSize: 32 * 1024,
+    haSlaveFallbehindMax: 256 * 1024 * 1024,
+    slaveSyncMetadataInterval: 10_000,
+    accessMessageInMemoryMaxRatio: 40,
     rejectTransactionMessage: false,
     transactionTimeOut: 6000,
     transactionCheckMax: 15,
@@ -235,6 +257,8 @@ export function validateBrokerConfig(c: BrokerConfig): void {
   if (c.maxMessageSize < 1) throw badValue('maxMessageSize', c.maxMessageSize, 'a positive size in bytes');
   if (c.mappedFileSizeConsumeQueue % 20 !== 0) throw badValue('mappedFileSizeConsumeQueue', c.mappedFileSizeConsumeQueue, 'a multiple of 20');
   parseDelayLevels(c.messageDelayLevel);
+  if (c.brokerRole === 'SLAVE' && c.brokerId === 0) throw badValue('brokerId', c.brokerId, 'a slave id > 0 with brokerRole=SLAVE (0 is the master)');
+  if (c.haTransferBatchSize < 1) throw badValue('haTransferBatchSize', c.haTransferBatchSize, 'a positive size in bytes');
   if (c.mappedFileSizeTimerLog < 4096) throw badValue('mappedFileSizeTimerLog', c.mappedFileSizeTimerLog, 'at least 4096 bytes');
   for (const a of c.namesrvAddr.split(';').map((s) => s.trim()).filter(Boolean)) {
     if (!/^[^:\s]+:\d+$/.test(a) && !/^\[.+\]:\d+$/.test(a)) throw badValue('namesrvAddr', c.namesrvAddr, '"ip:port;ip:port"');

@@ -52,6 +52,7 @@ import { PopProcessor } from './pop/pop-processor.js';
 import { TransactionService } from './transaction/transaction-service.js';
 import { ConsumerFilterManager } from '../filter/consumer-filter.js';
 import { SubscriptionGuard } from '../filter/subscription-guard.js';
+import { BrokerHa } from './ha/broker-ha.js';
 
 export interface BrokerControllerOptions {
   /** A store to use instead of a DefaultMessageStore over config.storePathRootDir (tests). */
@@ -90,6 +91,8 @@ export class BrokerController {
   popMessageService!: PopMessageService;
   /** Half messages, commit/rollback, check-back (src/broker/transaction; used by the proxy). */
   transactionService!: TransactionService;
+  /** Master/slave replication, slave metadata sync (src/broker/ha). */
+  ha: BrokerHa | undefined;
   /** Host bytes written as STOREHOST into every record (brokerIP1 + listen port). */
   storeHost: Buffer = encodeSocketAddress('127.0.0.1', 0);
   /** "brokerIP1:port" as registered with name servers. */
@@ -177,6 +180,15 @@ export class BrokerController {
     this.brokerAddr = `${c.brokerIP1}:${port}`;
     this.storeHost = encodeSocketAddress(c.brokerIP1, port);
     if (c.listenPort === 0) c.haListenPort = port + 1;
+    try {
+      this.ha = new BrokerHa(this, componentLogger('ha', { brokerName: c.brokerName, brokerId: c.brokerId }));
+      await this.ha.start(this.opts.host ?? '0.0.0.0');
+    } catch (e) {
+      await this.server.close().catch(() => undefined);
+      await this.store.shutdown().catch(() => undefined);
+      this.started = false;
+      throw e;
+    }
 
     this.scheduleMessageService = new ScheduleMessageService(this.store, this.delayLevels, join(this.configDir(), 'delayOffset.json'), () => this.storeHost, this.log);
     this.scheduleMessageService.load();
@@ -274,6 +286,7 @@ export class BrokerController {
       brokerAddr: this.brokerAddr,
       pullHeldRequests: String(this.pullRequestHoldService.heldCount),
       ...this.timerRuntimeInfo(),
+      ...this.ha?.runtimeInfo(),
     };
   }
 
@@ -339,6 +352,7 @@ export class BrokerController {
             this.log.warn({ namesrv: addr, code: res.code, remark: res.remark }, 'register broker refused');
             return 0;
           }
+          this.ha?.onRegisterResponse(res.extFields as Record<string, unknown> | undefined);
           return 1;
         } catch (e) {
           this.log.warn({ namesrv: addr, err: (e as Error).message }, 'register broker failed');
@@ -376,6 +390,7 @@ export class BrokerController {
     this.pullRequestHoldService.releaseAll();
     await this.scheduleMessageService?.shutdown();
     await this.server?.close();
+    await this.ha?.shutdown();
     await this.timerMessageService?.shutdown();
     await this.popMessageService?.shutdown();
     this.transactionService?.shutdown();

@@ -146,7 +146,7 @@ export class PullMessageProcessor {
     const r = b.store.getMessage(h.consumerGroup, h.topic, h.queueId, h.queueOffset, maxNums, maxBytes, filter);
     let code = pullResponseCode(r.status, h.queueOffset);
     const ext = {
-      suggestWhichBrokerId: '0',
+      suggestWhichBrokerId: String(b.ha?.suggestWhichBrokerId(r, h.topic, h.queueId) ?? 0),
       nextBeginOffset: String(r.nextBeginOffset),
       minOffset: String(r.minOffset),
       maxOffset: String(r.maxOffset),
