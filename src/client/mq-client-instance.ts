@@ -57,7 +57,13 @@ export interface ConsumerInner {
 
 export type TransportFactory = () => ClientTransport;
 
-let defaultTransportFactory: TransportFactory = () => new RemotingClient();
+/**
+ * Request header serialization of the SDK: the binary ROCKETMQ header unless ROCKETMQ_SERIALIZE_TYPE=JSON
+ * (Java's variable of the same name). Brokers answer in the request's serialization.
+ */
+const CLIENT_SERIALIZE_TYPE = process.env['ROCKETMQ_SERIALIZE_TYPE']?.toUpperCase() === 'JSON' ? 'JSON' : 'ROCKETMQ';
+
+let defaultTransportFactory: TransportFactory = () => new RemotingClient({ serializeType: CLIENT_SERIALIZE_TYPE });
 
 /** Replaces the transport used by new instances (tests, custom socket options). */
 export function setDefaultTransportFactory(f: TransportFactory): void {

@@ -125,46 +125,90 @@ export function effectiveSerializeType(cmd: RemotingCommand): SerializeType {
   return cmd.serializeType === SERIALIZE_ROCKETMQ && fitsInt16(cmd.code) && fitsInt16(cmd.version) ? SERIALIZE_ROCKETMQ : SERIALIZE_JSON;
 }
 
-/** Size of the binary header of `cmd`, and its UTF-8 pieces so they are converted once. */
-function binaryHeaderPieces(cmd: RemotingCommand): { size: number; remark: Buffer | null; ext: Buffer[] } {
-  const remark = cmd.remark === undefined || cmd.remark === null ? null : Buffer.from(cmd.remark, 'utf8');
-  const ext: Buffer[] = [];
-  let size = BIN_HEADER_FIXED_BYTES + (remark === null ? 0 : remark.length);
-  const fields = cmd.extFields ?? {};
-  for (const k of Object.keys(fields)) {
-    const v = fields[k];
-    if (v === undefined || v === null) continue;
-    const kb = Buffer.from(k, 'utf8');
-    const vb = Buffer.from(String(v), 'utf8');
-    if (kb.length > 0x7fff) throw new FrameError('MALFORMED_FRAME', `extFields key too long (${kb.length} bytes)`);
-    ext.push(kb, vb);
-    size += BIN_KEY_LEN + kb.length + BIN_VALUE_LEN + vb.length;
-  }
-  return { size, remark, ext };
+/** Buffer's undocumented (but long-stable) direct string methods, without the argument checks of write/toString. */
+interface NativeBuffer extends Buffer {
+  latin1Write(s: string, offset: number, length: number): number;
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
 }
 
-function writeBinaryHeader(cmd: RemotingCommand, p: ReturnType<typeof binaryHeaderPieces>, buf: Buffer, at: number): number {
-  let o = at;
-  o = buf.writeInt16BE(cmd.code, o);
-  o = buf.writeInt8(languageCodeOf(cmd.language), o);
-  o = buf.writeInt16BE(cmd.version, o);
-  o = buf.writeInt32BE(cmd.opaque | 0, o);
-  o = buf.writeInt32BE(cmd.flag | 0, o);
-  if (p.remark === null) {
-    o = buf.writeInt32BE(0, o);
+/**
+ * UTF-8 byte length of `s`, counted in JS: header keys and values are short and almost always ASCII,
+ * where this beats a native Buffer.byteLength call per string.
+ */
+function utf8Length(s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
+  }
+  return n;
+}
+
+/** Writes `s` (whose UTF-8 length is `len`) at `o`; returns the offset after it. */
+function writeString(buf: Buffer, s: string, len: number, o: number): number {
+  const n = s.length;
+  if (len !== n) return o + buf.write(s, o, len, 'utf8');
+  if (n > 64) return o + (buf as NativeBuffer).latin1Write(s, o, n);
+  for (let i = 0; i < n; i++) buf[o + i] = s.charCodeAt(i);
+  return o + n;
+}
+
+/** Size of the binary header of `cmd`; its strings' UTF-8 lengths go to `lens` (remark first, then key/value pairs). */
+function binaryHeaderSize(cmd: RemotingCommand, lens: number[]): number {
+  const remark = cmd.remark;
+  let size = BIN_HEADER_FIXED_BYTES;
+  if (remark !== undefined && remark !== null) {
+    const rl = utf8Length(remark);
+    lens.push(rl);
+    size += rl;
   } else {
-    o = buf.writeInt32BE(p.remark.length, o);
-    o += p.remark.copy(buf, o);
+    lens.push(-1);
+  }
+  const fields = cmd.extFields;
+  if (fields === undefined || fields === null) return size;
+  for (const k in fields) {
+    const v = fields[k];
+    if (v === undefined || v === null) continue;
+    const kl = utf8Length(k);
+    if (kl > 0x7fff) throw new FrameError('MALFORMED_FRAME', `extFields key too long (${kl} bytes)`);
+    const vl = utf8Length(typeof v === 'string' ? v : String(v));
+    lens.push(kl, vl);
+    size += BIN_KEY_LEN + kl + BIN_VALUE_LEN + vl;
+  }
+  return size;
+}
+
+function writeBinaryHeader(cmd: RemotingCommand, lens: number[], buf: Buffer, at: number): number {
+  let o = at;
+  buf.writeInt16BE(cmd.code, o);
+  buf[o + 2] = languageCodeOf(cmd.language);
+  buf.writeInt16BE(cmd.version, o + 3);
+  buf.writeInt32BE(cmd.opaque | 0, o + 5);
+  buf.writeInt32BE(cmd.flag | 0, o + 9);
+  o += 13;
+  const rl = lens[0]!;
+  if (rl < 0) {
+    buf.writeInt32BE(0, o);
+    o += BIN_REMARK_LEN;
+  } else {
+    buf.writeInt32BE(rl, o);
+    o = writeString(buf, cmd.remark!, rl, o + BIN_REMARK_LEN);
   }
   const extLenAt = o;
   o += BIN_EXT_LEN;
-  for (let i = 0; i < p.ext.length; i += 2) {
-    const kb = p.ext[i]!;
-    const vb = p.ext[i + 1]!;
-    o = buf.writeInt16BE(kb.length, o);
-    o += kb.copy(buf, o);
-    o = buf.writeInt32BE(vb.length, o);
-    o += vb.copy(buf, o);
+  const fields = cmd.extFields;
+  if (fields !== undefined && fields !== null) {
+    let i = 1;
+    for (const k in fields) {
+      const v = fields[k];
+      if (v === undefined || v === null) continue;
+      const kl = lens[i++]!;
+      const vl = lens[i++]!;
+      buf.writeInt16BE(kl, o);
+      o = writeString(buf, k, kl, o + BIN_KEY_LEN);
+      buf.writeInt32BE(vl, o);
+      o = writeString(buf, typeof v === 'string' ? v : String(v), vl, o + BIN_VALUE_LEN);
+    }
   }
   buf.writeInt32BE(o - extLenAt - BIN_EXT_LEN, extLenAt);
   return o;
@@ -185,10 +229,10 @@ export function encodeFrameParts(cmd: RemotingCommand, maxFrameBytes = DEFAULT_M
     head = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength);
     head.write(text, FRAME_PREFIX_BYTES, 'utf8');
   } else {
-    const pieces = binaryHeaderPieces(cmd);
-    headerLength = pieces.size;
+    const lens: number[] = [];
+    headerLength = binaryHeaderSize(cmd, lens);
     head = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength);
-    const end = writeBinaryHeader(cmd, pieces, head, FRAME_PREFIX_BYTES);
+    const end = writeBinaryHeader(cmd, lens, head, FRAME_PREFIX_BYTES);
     if (end !== head.length) throw new FrameError('MALFORMED_FRAME', 'binary header size mismatch');
   }
   if (headerLength > MAX_HEADER_BYTES) throw new FrameError('FRAME_TOO_LARGE', `header of ${headerLength} bytes exceeds ${MAX_HEADER_BYTES}`);
@@ -270,6 +314,54 @@ function decodeJsonHeader(buf: Buffer, start: number, end: number): Omit<Remotin
   };
 }
 
+/**
+ * Interned header keys: the same few dozen keys arrive in every frame, so each is decoded once and
+ * afterwards found by a hash of its bytes (and checked byte for byte). Interned keys also give the
+ * extFields objects of one command type one hidden class.
+ */
+const KEY_CACHE_SLOTS = 512;
+const keyCache: (string | undefined)[] = new Array<string | undefined>(KEY_CACHE_SLOTS);
+
+function decodeKey(buf: Buffer, start: number, end: number): string {
+  const n = end - start;
+  if (n > 32) return buf.toString('utf8', start, end);
+  let h = n;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) return buf.toString('utf8', start, end);
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  const slot = (h ^ (h >>> 9)) & (KEY_CACHE_SLOTS - 1);
+  const hit = keyCache[slot];
+  if (hit !== undefined && hit.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (hit.charCodeAt(i) !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit;
+  }
+  const key = (buf as NativeBuffer).latin1Slice(start, end);
+  keyCache[slot] = key;
+  return key;
+}
+
+/** A value string: short ASCII ones built in JS (cheaper than a native call), others by the UTF-8 decoder. */
+function decodeValue(buf: Buffer, start: number, end: number): string {
+  const n = end - start;
+  if (n === 0) return '';
+  if (n > 8) return (buf as NativeBuffer).utf8Slice(start, end);
+  let s = '';
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) return (buf as NativeBuffer).utf8Slice(start, end);
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 function decodeBinaryHeader(buf: Buffer, start: number, end: number): Omit<RemotingCommand, 'body' | 'serializeType'> {
   if (end - start < BIN_HEADER_FIXED_BYTES) throw malformed(`binary header of ${end - start} bytes is shorter than ${BIN_HEADER_FIXED_BYTES}`);
   let o = start;
@@ -297,12 +389,12 @@ function decodeBinaryHeader(buf: Buffer, start: number, end: number): Omit<Remot
     const kl = buf.readInt16BE(o);
     o += BIN_KEY_LEN;
     if (kl < 0 || kl > end - o - BIN_VALUE_LEN) throw malformed(`extFields key length ${kl} out of bounds`);
-    const key = buf.toString('utf8', o, o + kl);
+    const key = decodeKey(buf, o, o + kl);
     o += kl;
     const vl = buf.readInt32BE(o);
     o += BIN_VALUE_LEN;
     if (vl < 0 || vl > end - o) throw malformed(`extFields value length ${vl} out of bounds`);
-    extFields[key] = buf.toString('utf8', o, o + vl);
+    extFields[key] = decodeValue(buf, o, o + vl);
     o += vl;
   }
   return { code, language, version, opaque, flag, remark, extFields };

@@ -9,7 +9,7 @@
 import { connect } from 'node:net';
 import { RmqError } from '../common/errors.js';
 import { componentLogger, type Logger } from '../common/logger.js';
-import type { RemotingCommand } from '../protocol/remoting-command.js';
+import { SERIALIZE_JSON, SERIALIZE_ROCKETMQ, type RemotingCommand, type SerializeType } from '../protocol/remoting-command.js';
 import { Connection, Processors } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-codec.js';
 import type { RemotingClientOptions, RequestHandler } from './types.js';
@@ -35,9 +35,11 @@ export class RemotingClient {
   private readonly connecting = new Map<string, Promise<Connection>>();
   private readonly log: Logger;
   private stopped = false;
+  private readonly serializeType: SerializeType;
 
   constructor(options: RemotingClientOptions = {}, logger?: Logger) {
     this.options = options;
+    this.serializeType = options.serializeType === 'ROCKETMQ' ? SERIALIZE_ROCKETMQ : SERIALIZE_JSON;
     this.log = logger ?? componentLogger('remoting-client');
   }
 
@@ -103,6 +105,7 @@ export class RemotingClient {
 
   /** Sends a request to `addr` and waits for the response (the connect time counts against timeoutMs). */
   invoke(addr: string, cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+    if (this.serializeType === SERIALIZE_ROCKETMQ) cmd.serializeType = SERIALIZE_ROCKETMQ;
     // Hot path: an open connection, no extra promise layers.
     const open = this.connections.get(addr);
     if (open !== undefined && !open.closed) return open.invoke(cmd, timeoutMs);
@@ -117,6 +120,7 @@ export class RemotingClient {
 
   /** Sends a oneway request to `addr`; resolves once written. */
   invokeOneway(addr: string, cmd: RemotingCommand, timeoutMs?: number): Promise<void> {
+    if (this.serializeType === SERIALIZE_ROCKETMQ) cmd.serializeType = SERIALIZE_ROCKETMQ;
     const open = this.connections.get(addr);
     if (open !== undefined && !open.closed) return open.invokeOneway(cmd);
     return this.getConnection(addr, timeoutMs ?? this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS).then((conn) => conn.invokeOneway(cmd));

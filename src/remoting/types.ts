@@ -56,4 +56,10 @@ export interface RemotingServerOptions {
 export interface RemotingClientOptions {
   connectTimeoutMs?: number;
   maxFrameBytes?: number;
+  /**
+   * Header serialization of the requests this client sends (responses follow the request's):
+   * 'JSON' (default, as Java's RemotingCommand) or 'ROCKETMQ' (the binary header, cheaper to build and
+   * parse on both ends; Apache brokers and name servers read both).
+   */
+  serializeType?: 'JSON' | 'ROCKETMQ';
 }
