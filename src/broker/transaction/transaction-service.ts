@@ -378,9 +378,6 @@ export class TransactionService {
             continue;
           }
           if (firstOpen < 0) firstOpen = qo;
-          this.checkTimes.set(qo, times);
-          this.checkTimesDirty = true;
-          this.counters.checks++;
           m.properties[PROPERTY.TRANSACTION_CHECK_TIMES] = String(times);
           const group = m.properties[PROPERTY.PGROUP] ?? '';
           let asked = this.askRemotingProducer(m, group, times);
@@ -391,7 +388,15 @@ export class TransactionService {
               this.log?.warn({ err: (e as Error).message }, 'transaction check listener failed');
             }
           }
-          if (!asked) this.log?.debug({ group, halfOffset: qo }, 'check transaction: no producer online');
+          if (asked) {
+            this.checkTimes.set(qo, times);
+            this.checkTimesDirty = true;
+            this.counters.checks++;
+          } else {
+            // Unlike Apache, a pass with no producer online is not counted: producers that are down
+            // for a while (a crash, a deploy) must not push their half messages aside.
+            this.log?.debug({ group, halfOffset: qo }, 'check transaction: no producer online');
+          }
         }
         off = r.nextBeginOffset;
       }
