@@ -8,6 +8,7 @@
  *   rmq produce / consume                          quick trials through the client SDK
  *   rmq admin <command>                            mqadmin's commands
  *   rmq bench produce|consume|latency              RocketMQ-style benchmarks
+ *   rmq cluster up --mode 2m-2s [--sync] | down    local multi-process clusters
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -196,6 +197,34 @@ export function buildProgram(): Command {
         return runBenchLatency(opts);
       }),
     );
+  const cluster = program.command('cluster').description('Name servers and brokers as separate local processes (src/cluster)');
+  cluster
+    .command('up')
+    .description('Start a local cluster on 127.0.0.1: --mode single | 1m-1s | 2m | 2m-2s (data under ./data/cluster)')
+    .option('--mode <mode>', 'single, 1m-1s, 2m or 2m-2s', 'single')
+    .option('--sync', 'masters are SYNC_MASTER (a send waits for the slave)')
+    .option('--data <dir>', 'data, logs and pid files', './data/cluster')
+    .option('--base-port <port>', 'first broker port (slaves and other masters follow in steps of 10; 0 = free ports)', '10911')
+    .option('--namesrv-port <port>', 'first name server port (0 = free ports)', '9876')
+    .option('--json', 'print the layout as one JSON line')
+    .action(
+      oneShot(async (opts) => {
+        const { runClusterUp } = await import('../cluster/command.js');
+        return runClusterUp(opts);
+      }),
+    );
+  cluster
+    .command('down')
+    .description('Stop exactly the processes `rmq cluster up` started (pid files with start times)')
+    .option('--data <dir>', 'the directory given to `cluster up`', './data/cluster')
+    .option('--json', 'one JSON line with what was stopped')
+    .action(
+      oneShot(async (opts) => {
+        const { runClusterDown } = await import('../cluster/command.js');
+        return runClusterDown(opts);
+      }),
+    );
+
   return program;
 }
 
