@@ -182,14 +182,15 @@ test('auto-create off: unknown topic -> TOPIC_NOT_EXIST', async () => {
   }
 });
 
-test('a transactional half message is refused clearly (transactions not supported yet)', async () => {
+test('a transactional half message is stored in RMQ_SYS_TRANS_HALF_TOPIC and stays invisible', async () => {
   const ext = SendMessageRequestHeaderV2.encode({
     producerGroup: 'TxPG', topic: 'TxTopic', defaultTopic: 'TBW102', defaultTopicQueueNums: 4, queueId: 0,
     sysFlag: 0x4, bornTimestamp: Date.now(), flag: 0, properties: encodeProperties({ TRAN_MSG: 'true', PGROUP: 'TxPG' }),
   });
   const r = await t.call(RequestCode.SEND_MESSAGE_V2, ext, Buffer.from('half'));
-  assert.equal(r.code, ResponseCode.NO_PERMISSION);
-  assert.match(r.remark ?? '', /transaction/);
+  assert.equal(r.code, ResponseCode.SUCCESS, r.remark);
+  assert.equal(t.broker.store.getMaxOffsetInQueue('TxTopic', 0), 0, 'nothing visible before END_TRANSACTION');
+  assert.ok(t.broker.store.getMaxOffsetInQueue('RMQ_SYS_TRANS_HALF_TOPIC', 0) >= 1);
 });
 
 test('SYNC_FLUSH broker: sends are acknowledged after the flush', async () => {
