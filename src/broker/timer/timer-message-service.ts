@@ -184,7 +184,9 @@ export class TimerMessageService {
   load(): void {
     const raw = this.checkpointFile.load() as Record<string, unknown> | undefined;
     const P = Number(raw?.timerLogOffset ?? 0) || 0;
-    const W = Number(raw?.deliveredUpToMs ?? -1);
+    // An unreadable watermark counts nothing as delivered (duplicates rather than losses).
+    const w = Number(raw?.deliveredUpToMs ?? -1);
+    const W = Number.isFinite(w) ? w : -1;
     const Q = Number(raw?.timerQueueOffset ?? 0) || 0;
     const pending = new Map<number, TimerEntry>();
     let maxLoggedQO = -1;
