@@ -20,6 +20,7 @@ import {
   AddWritePermOfBrokerRequestHeader,
   AddWritePermOfBrokerResponseHeader,
   GetProducerConnectionListRequestHeader,
+  GetConsumerRunningInfoRequestHeader,
   WipeWritePermOfBrokerRequestHeader,
   WipeWritePermOfBrokerResponseHeader,
   GetMaxOffsetRequestHeader,
@@ -108,6 +109,16 @@ export interface QueueConsumeOffset {
 export interface GroupConsumeStats {
   offsets: QueueConsumeOffset[];
   consumeTps: number;
+}
+
+/** A consumer client's own report (ConsumerRunningInfo). */
+export interface ConsumerRunningInfo {
+  properties: Record<string, string>;
+  subscriptionSet: Array<{ topic: string; subString: string; expressionType?: string; subVersion?: number }>;
+  /** Per owned queue: ProcessQueueInfo (commitOffset, cachedMsgCount, lastPullTimestamp, ...). */
+  mqTable: Array<[MessageQueue, Record<string, unknown>]>;
+  statusTable: Record<string, unknown>;
+  jstack?: string;
 }
 
 export interface BrokerTarget {
@@ -450,6 +461,22 @@ export class AdminClient {
     for (const addr of this.namesrvAddrs) {
       await this.invoke(addr, createRequest(RequestCode.UPDATE_NAMESRV_CONFIG, {}, Buffer.from(propertiesText(props), 'utf8')));
     }
+  }
+
+  /**
+   * GET_CONSUMER_RUNNING_INFO: the broker forwards it to the client `clientId` of the group and
+   * relays its ConsumerRunningInfo (properties, subscriptions, per-queue process state).
+   */
+  async getConsumerRunningInfo(addr: string, consumerGroup: string, clientId: string, jstackEnable = false): Promise<ConsumerRunningInfo> {
+    const res = await this.invokeBroker(addr, RequestCode.GET_CONSUMER_RUNNING_INFO, GetConsumerRunningInfoRequestHeader.encode({ consumerGroup, clientId, jstackEnable }));
+    const body = parseJsonBody(res.body) as { properties?: Record<string, string>; subscriptionSet?: unknown[]; mqTable?: unknown; statusTable?: Record<string, unknown>; jstack?: string };
+    return {
+      properties: body.properties ?? {},
+      subscriptionSet: (body.subscriptionSet ?? []) as ConsumerRunningInfo['subscriptionSet'],
+      mqTable: mqMapEntries<Record<string, unknown>>(body.mqTable),
+      statusTable: body.statusTable ?? {},
+      jstack: body.jstack,
+    };
   }
 
   // ---- messages and offsets -------------------------------------------------------------------

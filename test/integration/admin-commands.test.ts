@@ -148,7 +148,7 @@ describe('rmq admin', () => {
     assert.match(del.stdout, new RegExp(`delete subscription group \\[${group}\\] from broker`));
   });
 
-  test('with a consumer online: consumerConnection, consumerProgress, resetOffsetByTime redelivers', async () => {
+  test('with a consumer online: consumerConnection, consumerProgress (-s), consumerStatus, resetOffsetByTime redelivers', async () => {
     const group = 'AdminCliOnlineGroup';
     const bodies: string[] = [];
     const consumer = new DefaultMQPushConsumer({ consumerGroup: group, namesrvAddr: dev.namesrvAddr, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', instanceName: 'admin-cli-test' });
@@ -179,6 +179,21 @@ describe('rmq admin', () => {
       await consumer.persistConsumerOffset();
       const progress = await runJson<{ diffTotal: number }>(['admin', 'consumerProgress', ...n, '-g', group, '-t', topic]);
       assert.equal(progress.diffTotal, 0);
+
+      // The members' own reports (GET_CONSUMER_RUNNING_INFO through the broker).
+      const clientId = conn.connectionSet[0]!.clientId;
+      const withIp = await runJson<{ offsets: Array<{ clientIp: string }> }>(['admin', 'consumerProgress', ...n, '-g', group, '-t', topic, '-s', 'true']);
+      assert.equal(withIp.offsets.length, 4);
+      for (const o of withIp.offsets) assert.equal(o.clientIp, clientId.split('@')[0]);
+      const withIpText = await runCli(['admin', 'consumerProgress', ...n, '-g', group, '-t', topic, '-s', 'true']);
+      assert.match(withIpText.stdout, /#Consumer Offset\s+#Client IP\s+#Diff/);
+      const status = await runJson<{ sameSubscription: boolean; rebalanceOk: boolean; clients: Array<{ clientId: string; queues: number }> }>(['admin', 'consumerStatus', ...n, '-g', group]);
+      assert.equal(status.sameSubscription, true);
+      assert.equal(status.rebalanceOk, true);
+      assert.deepEqual(status.clients.map((c) => [c.clientId, c.queues]), [[clientId, 4 + 1]]); // 4 queues + its %RETRY% queue
+      const one = await runCli(['admin', 'consumerStatus', ...n, '-g', group, '-i', clientId]);
+      assert.equal(one.code, 0, one.stderr);
+      assert.match(one.stdout, /#Consumer Properties#[\s\S]*consumerGroup\s+: AdminCliOnlineGroup[\s\S]*#Consumer Offset#/);
       const all = await runJson<{ groups: Array<{ group: string; count: number }> }>(['admin', 'consumerProgress', ...n]);
       assert.equal(all.groups.find((g) => g.group === group)?.count, 1);
 

@@ -7,6 +7,8 @@ import { RemotingResponseError } from '../../common/errors.js';
 import type { AdminClient, QueueConsumeOffset } from '../admin-client.js';
 import { str, type AdminCommand } from '../command.js';
 import { groupBrokers } from './group-brokers.js';
+import { groupMembers } from './consumer-status.js';
+import { parseBoolArg } from '../args.js';
 
 async function groupStats(admin: AdminClient, group: string, topic: string | undefined): Promise<{ offsets: QueueConsumeOffset[]; consumeTps: number }> {
   const offsets: QueueConsumeOffset[] = [];
@@ -26,6 +28,25 @@ async function groupStats(admin: AdminClient, group: string, topic: string | und
   if (answered === 0 && lastErr) throw lastErr;
   offsets.sort((a, b) => a.mq.topic.localeCompare(b.mq.topic) || a.mq.brokerName.localeCompare(b.mq.brokerName) || a.mq.queueId - b.mq.queueId);
   return { offsets, consumeTps };
+}
+
+/** Queue ("topic/broker/qid") -> the IP part of the client id of the member holding it. */
+async function queueOwners(admin: AdminClient, group: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let members;
+  try {
+    members = await groupMembers(admin, group);
+  } catch {
+    return out; // nobody online: every queue shows N/A
+  }
+  for (const id of members.clientIds) {
+    try {
+      for (const [mq] of (await admin.getConsumerRunningInfo(members.addr, group, id)).mqTable) out.set(`${mq.topic}/${mq.brokerName}/${mq.queueId}`, id.split('@')[0]!);
+    } catch {
+      // a member that does not answer owns nothing we can show
+    }
+  }
+  return out;
 }
 
 /** Groups every broker creates for itself (MixAll's system consumer groups): not listed. */
@@ -51,27 +72,43 @@ export const consumerProgress: AdminCommand = {
   options: [
     { flags: '-g, --groupName <groupName>', description: 'consumer group name' },
     { flags: '-t, --topicName <topic>', description: 'topic name' },
-    { flags: '-s, --showClientIP <bool>', description: 'accepted for compatibility' },
+    { flags: '-s, --showClientIP <bool>', description: 'Show Client IP per Queue' },
     { flags: '-c, --cluster <cluster>', description: 'accepted for compatibility' },
   ],
   async run(admin, opts) {
     const group = str(opts, 'groupName');
     if (group) {
       const { offsets, consumeTps } = await groupStats(admin, group, str(opts, 'topicName'));
+      // -s true: which member holds each queue, from the members' own reports (as mqadmin does).
+      const showClientIP = parseBoolArg('-s', str(opts, 'showClientIP'), false);
+      const owner = showClientIP ? await queueOwners(admin, group) : new Map<string, string>();
+      const ownerOf = (mq: { topic: string; brokerName: string; queueId: number }): string => owner.get(`${mq.topic}/${mq.brokerName}/${mq.queueId}`) ?? 'N/A';
       let diffTotal = 0;
       const rows = offsets.map((o) => {
         const diff = Math.max(0, o.brokerOffset - o.consumerOffset);
         diffTotal += diff;
-        return [o.mq.topic, o.mq.brokerName, o.mq.queueId, o.brokerOffset, o.consumerOffset, diff, o.lastTimestamp > 0 ? formatTimestamp(o.lastTimestamp) : 'N/A'];
+        const base = [o.mq.topic, o.mq.brokerName, o.mq.queueId, o.brokerOffset, o.consumerOffset];
+        const last = [diff, o.lastTimestamp > 0 ? formatTimestamp(o.lastTimestamp) : 'N/A'];
+        return showClientIP ? [...base, ownerOf(o.mq), ...last] : [...base, ...last];
       });
-      const table = renderTable({ columns: ['Topic', 'Broker Name', 'QID', 'Broker Offset', 'Consumer Offset', 'Diff', 'LastTime'], rows });
+      const columns = ['Topic', 'Broker Name', 'QID', 'Broker Offset', 'Consumer Offset', ...(showClientIP ? ['Client IP'] : []), 'Diff', 'LastTime'];
+      const table = renderTable({ columns, rows });
       return {
         text: `${table}\n\nConsume TPS: ${consumeTps.toFixed(2)}\nConsume Diff Total: ${diffTotal}`,
         json: {
           group,
           consumeTps,
           diffTotal,
-          offsets: offsets.map((o) => ({ topic: o.mq.topic, brokerName: o.mq.brokerName, queueId: o.mq.queueId, brokerOffset: o.brokerOffset, consumerOffset: o.consumerOffset, diff: Math.max(0, o.brokerOffset - o.consumerOffset), lastTimestamp: o.lastTimestamp })),
+          offsets: offsets.map((o) => ({
+            topic: o.mq.topic,
+            brokerName: o.mq.brokerName,
+            queueId: o.mq.queueId,
+            brokerOffset: o.brokerOffset,
+            consumerOffset: o.consumerOffset,
+            ...(showClientIP ? { clientIp: ownerOf(o.mq) } : {}),
+            diff: Math.max(0, o.brokerOffset - o.consumerOffset),
+            lastTimestamp: o.lastTimestamp,
+          })),
         },
       };
     }

@@ -5,6 +5,7 @@ import { clusterList } from './cluster-list.js';
 import { consumeMessage } from './consume-message.js';
 import { consumerConnection } from './consumer-connection.js';
 import { consumerProgress } from './consumer-progress.js';
+import { consumerStatus } from './consumer-status.js';
 import { deleteSubGroup } from './delete-sub-group.js';
 import { deleteTopic } from './delete-topic.js';
 import { queryMsgById } from './query-msg-by-id.js';
@@ -41,6 +42,7 @@ export const adminCommands: readonly AdminCommand[] = [
   deleteSubGroup,
   consumerProgress,
   consumerConnection,
+  consumerStatus,
   queryMsgById,
   queryMsgByKey,
   queryMsgByOffset,
