@@ -4,11 +4,12 @@
  * bare write+fdatasync loop with the batching the store reached).
  *
  *   npm run bench:store -- [--dir /tmp] [--seconds 10] [--backlog-gb 1,10] [--phases limits,async,sync,read,recovery]
+ *                          [--prewarm-gb 4] [--drop-caches]   (drop-caches: root; recovery with a cold page cache)
  *
  * 1 KiB bodies throughout. Reads and recovery run with a warm page cache (the machine has room for the
  * whole backlog); the read figure is the time per getMessage at random offsets of the backlog.
  */
-import { closeSync, fdatasyncSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync, statfsSync } from 'node:fs';
+import { closeSync, fdatasyncSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -37,6 +38,17 @@ function report(row: Record<string, unknown>): void {
   console.error(JSON.stringify(row));
 }
 process.env.RMQ_LOG_LEVEL ??= 'warn';
+
+/** `--drop-caches` (root only): recovery measured as after a machine crash, nothing in the page cache. */
+function dropCaches(): boolean {
+  spawnSync('sync');
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Lets the kernel write back dirty pages first, so that every measurement starts from the same state. */
 async function settle(): Promise<void> {
@@ -290,12 +302,13 @@ async function main(): Promise<void> {
               rmSync(join(d, 'consumequeue'), { recursive: true, force: true });
               rmSync(join(d, 'index'), { recursive: true, force: true });
             }
+            const cold = args.has('drop-caches') && dropCaches();
             const t0 = performance.now();
             const r = new DefaultMessageStore(storeConfig(d));
             await r.start();
             const ms = performance.now() - t0;
             const ok = r.getMaxOffsetInQueue('BenchAsync', 1) > 0 && r.getMaxPhyOffset() === o.bytes;
-            report({ phase: 'recovery after a crash', commit_log_gib: round(o.bytes / 2 ** 30, 2), variant, seconds: round(ms / 1000, 2), records_scanned: r.stats.dispatchedRecords, ok, load_avg_1m: round(loadavg()[0]!, 2) });
+            report({ phase: 'recovery after a crash', commit_log_gib: round(o.bytes / 2 ** 30, 2), variant, page_cache: cold ? 'cold (dropped)' : 'warm', seconds: round(ms / 1000, 2), records_scanned: r.stats.dispatchedRecords, ok, load_avg_1m: round(loadavg()[0]!, 2) });
             r.halt();
             for (const seg of r.commitLog.segments) closeSync(seg.fd);
             r.commitLog.segments = [];
