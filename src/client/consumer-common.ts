@@ -73,12 +73,17 @@ export async function computePullFromWhere(
   }
 }
 
+/** Master address of the queue's broker, else (master down) one of its slaves. */
 export async function brokerAddrFor(instance: MQClientInstance, mq: MessageQueue): Promise<string> {
   let addr = instance.findBrokerAddressInPublish(mq.brokerName);
   if (!addr) {
     await instance.updateTopicRouteInfoFromNameServer(mq.topic);
     addr = instance.findBrokerAddressInPublish(mq.brokerName);
   }
+  // Master gone (only its slave in the route): offsets and queue bounds are read from / committed to the
+  // slave, as RocketMQ's findBrokerAddressInSubscribe(brokerName, MASTER_ID, false) does; the slave gives
+  // committed offsets back to its master when it returns.
+  if (!addr) addr = instance.findBrokerAddressInSubscribe(mq.brokerName)?.addr;
   if (!addr) throw new MQClientError('BROKER_NOT_EXIST', `The broker[${mq.brokerName}] not exist`, { retriable: true });
   return addr;
 }
