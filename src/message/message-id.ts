@@ -1,17 +1,46 @@
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import { encodeSocketAddress } from './socket-address.js';
-import { readInt64BE, writeInt64BE } from './int64.js';
+import { readInt64BE } from './int64.js';
 
 /**
  * Offset message id: store host (IPv4 4 bytes or IPv6 16 bytes) + port (int32) + commit-log
  * offset (int64), as uppercase hex (32 or 56 chars). This is the SEND response `msgId`.
  */
 export function createOffsetMessageId(storeHost: Buffer, physicalOffset: number): string {
-  const b = Buffer.allocUnsafe(storeHost.length + 8);
-  storeHost.copy(b, 0);
-  writeInt64BE(b, physicalOffset, storeHost.length);
-  return b.toString('hex').toUpperCase();
+  return storeHostHex(storeHost) + offsetHex(physicalOffset);
+}
+
+/** Uppercase hex of the last store host seen (records of one pull share it). */
+let lastHostBytes: Buffer | null = null;
+let lastHostHex = '';
+
+function storeHostHex(storeHost: Buffer): string {
+  const prev = lastHostBytes;
+  if (prev !== null && prev.length === storeHost.length) {
+    let same = true;
+    for (let i = 0; i < prev.length; i++) {
+      if (prev[i] !== storeHost[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastHostHex;
+  }
+  lastHostBytes = Buffer.from(storeHost);
+  lastHostHex = storeHost.toString('hex').toUpperCase();
+  return lastHostHex;
+}
+
+const HEX8_PAD = '00000000';
+
+/** Uppercase hex of the int64 commit-log offset, 16 digits. */
+function offsetHex(n: number): string {
+  const hi = Math.floor(n / 4294967296);
+  const lo = n - hi * 4294967296;
+  const h = (hi >>> 0).toString(16);
+  const l = lo.toString(16);
+  return (HEX8_PAD.slice(h.length) + h + HEX8_PAD.slice(l.length) + l).toUpperCase();
 }
 
 export interface DecodedOffsetMessageId {

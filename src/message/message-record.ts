@@ -209,7 +209,7 @@ export function decodeRecord(buf: Buffer, offset = 0, copyBody = false): Message
     topicLen = buf[p]!; p += 1;
   }
   if (topicLen < 0 || p + topicLen > end) throw new RecordFormatError(`bad topic length ${topicLen}`);
-  const topic = buf.toString('utf8', p, p + topicLen); p += topicLen;
+  const topic = decodeTopic(buf, p, p + topicLen); p += topicLen;
   if (p + 2 > end) throw new RecordFormatError('truncated properties length');
   const propLen = buf.readInt16BE(p); p += 2;
   if (propLen < 0 || p + propLen !== end) throw new RecordFormatError(`bad properties length ${propLen}`);
@@ -235,6 +235,30 @@ export function decodeRecord(buf: Buffer, offset = 0, copyBody = false): Message
     properties: decodeProperties(propertiesString),
     offsetMsgId: createOffsetMessageId(storeHostBytes, commitLogOffset),
   };
+}
+
+/** The last topic decoded: records read together (a pull, a dispatch run) mostly share one. */
+let lastTopic = '';
+
+/** Topic text of buf[start, end), reusing the last one when its (ASCII) bytes match. */
+function decodeTopic(buf: Buffer, start: number, end: number): string {
+  const t = lastTopic;
+  const n = end - start;
+  if (t.length === n && n > 0) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      const c = t.charCodeAt(i);
+      // Equal code units and bytes mean equal text only for ASCII.
+      if (c !== buf[start + i] || c >= 0x80) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return t;
+  }
+  const topic = buf.toString('utf8', start, end);
+  lastTopic = topic;
+  return topic;
 }
 
 /** Decodes concatenated records (a PULL or QUERY_MESSAGE body). */
