@@ -91,7 +91,7 @@ interface Pending {
 }
 
 /** Parts at least this large are written as they are, not copied into the turn's output buffer. */
-const COALESCE_MAX_PART_BYTES = 64 * 1024;
+const COALESCE_MAX_PART_BYTES = 16 * 1024;
 /** Output gathered beyond this is written at once rather than at the end of the turn. */
 const COALESCE_FLUSH_BYTES = 1024 * 1024;
 
