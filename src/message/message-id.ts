@@ -8,39 +8,48 @@ import { readInt64BE } from './int64.js';
  * offset (int64), as uppercase hex (32 or 56 chars). This is the SEND response `msgId`.
  */
 export function createOffsetMessageId(storeHost: Buffer, physicalOffset: number): string {
-  return storeHostHex(storeHost) + offsetHex(physicalOffset);
+  return storeHostHex(storeHost, 0, storeHost.length) + offsetHex(physicalOffset);
+}
+
+/** createOffsetMessageId of the store host bytes buf[hostStart, hostEnd), without a view of them. */
+export function createOffsetMessageIdAt(buf: Buffer, hostStart: number, hostEnd: number, physicalOffset: number): string {
+  return storeHostHex(buf, hostStart, hostEnd) + offsetHex(physicalOffset);
 }
 
 /** Uppercase hex of the last store host seen (records of one pull share it). */
 let lastHostBytes: Buffer | null = null;
 let lastHostHex = '';
 
-function storeHostHex(storeHost: Buffer): string {
+function storeHostHex(buf: Buffer, start: number, end: number): string {
   const prev = lastHostBytes;
-  if (prev !== null && prev.length === storeHost.length) {
+  const n = end - start;
+  if (prev !== null && prev.length === n) {
     let same = true;
-    for (let i = 0; i < prev.length; i++) {
-      if (prev[i] !== storeHost[i]) {
+    for (let i = 0; i < n; i++) {
+      if (prev[i] !== buf[start + i]) {
         same = false;
         break;
       }
     }
     if (same) return lastHostHex;
   }
-  lastHostBytes = Buffer.from(storeHost);
-  lastHostHex = storeHost.toString('hex').toUpperCase();
+  lastHostBytes = Buffer.from(buf.subarray(start, end));
+  lastHostHex = buf.toString('hex', start, end).toUpperCase();
   return lastHostHex;
 }
 
-const HEX8_PAD = '00000000';
+/** "00".."FF" by byte value. */
+const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16).toUpperCase());
+
+/** Uppercase hex of a uint32, 8 digits. */
+function hex32(v: number): string {
+  return HEX_BYTE[v >>> 24]! + HEX_BYTE[(v >>> 16) & 0xff]! + HEX_BYTE[(v >>> 8) & 0xff]! + HEX_BYTE[v & 0xff]!;
+}
 
 /** Uppercase hex of the int64 commit-log offset, 16 digits. */
 function offsetHex(n: number): string {
   const hi = Math.floor(n / 4294967296);
-  const lo = n - hi * 4294967296;
-  const h = (hi >>> 0).toString(16);
-  const l = lo.toString(16);
-  return (HEX8_PAD.slice(h.length) + h + HEX8_PAD.slice(l.length) + l).toUpperCase();
+  return hex32(hi >>> 0) + hex32(n - hi * 4294967296);
 }
 
 export interface DecodedOffsetMessageId {

@@ -29,7 +29,7 @@ import { MAGIC, SYS_FLAG } from './message-const.js';
 import { readInt64BE, writeInt64BE } from './int64.js';
 import { decodeProperties, type Properties } from './properties.js';
 import { decodeSocketAddress, type SocketAddress } from './socket-address.js';
-import { createOffsetMessageId } from './message-id.js';
+import { createOffsetMessageIdAt } from './message-id.js';
 
 export const RECORD_FIXED_BYTES_V1_IPV4 = 91;
 export const MAX_PROPERTIES_BYTES = 32767;
@@ -162,10 +162,46 @@ export class RecordFormatError extends Error {
 }
 
 /**
- * Decodes the record at `offset`. Bounds-checks every length; throws RecordFormatError on a
- * truncated or malformed record. The body is a view into `buf` (no copy) unless `copyBody`.
+ * A record's fixed fields and where its variable parts lie, read without allocating anything
+ * (scanRecord fills one). Decoders that build their own message object (the client's pull path)
+ * start from this, so bounds checks live in one place.
  */
-export function decodeRecord(buf: Buffer, offset = 0, copyBody = false): MessageExt {
+export interface RecordScan {
+  storeSize: number;
+  magic: number;
+  bodyCrc: number;
+  queueId: number;
+  flag: number;
+  queueOffset: number;
+  commitLogOffset: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  bornHostAt: number;
+  storeTimestamp: number;
+  storeHostAt: number;
+  reconsumeTimes: number;
+  preparedTransactionOffset: number;
+  bodyStart: number;
+  bodyEnd: number;
+  topicStart: number;
+  topicEnd: number;
+  propertiesStart: number;
+  propertiesEnd: number;
+}
+
+export function newRecordScan(): RecordScan {
+  return {
+    storeSize: 0, magic: 0, bodyCrc: 0, queueId: 0, flag: 0, queueOffset: 0, commitLogOffset: 0, sysFlag: 0, bornTimestamp: 0,
+    bornHostAt: 0, storeTimestamp: 0, storeHostAt: 0, reconsumeTimes: 0, preparedTransactionOffset: 0,
+    bodyStart: 0, bodyEnd: 0, topicStart: 0, topicEnd: 0, propertiesStart: 0, propertiesEnd: 0,
+  };
+}
+
+/**
+ * Reads the record at `offset` into `out`. Bounds-checks every length; throws RecordFormatError on a
+ * truncated or malformed record.
+ */
+export function scanRecord(buf: Buffer, offset: number, out: RecordScan): void {
   const avail = buf.length - offset;
   if (avail < 4 + 4) throw new RecordFormatError('truncated record header');
   const storeSize = buf.readInt32BE(offset);
@@ -178,28 +214,30 @@ export function decodeRecord(buf: Buffer, offset = 0, copyBody = false): Message
   }
   const end = offset + storeSize;
   let p = offset + 8;
-  const crc = buf.readInt32BE(p); p += 4;
-  const queueId = buf.readInt32BE(p); p += 4;
-  const flag = buf.readInt32BE(p); p += 4;
-  const queueOffset = readInt64BE(buf, p); p += 8;
-  const commitLogOffset = readInt64BE(buf, p); p += 8;
+  out.storeSize = storeSize;
+  out.magic = magic;
+  out.bodyCrc = buf.readInt32BE(p); p += 4;
+  out.queueId = buf.readInt32BE(p); p += 4;
+  out.flag = buf.readInt32BE(p); p += 4;
+  out.queueOffset = readInt64BE(buf, p); p += 8;
+  out.commitLogOffset = readInt64BE(buf, p); p += 8;
   const sysFlag = buf.readInt32BE(p); p += 4;
-  const bornTimestamp = readInt64BE(buf, p); p += 8;
+  out.sysFlag = sysFlag;
+  out.bornTimestamp = readInt64BE(buf, p); p += 8;
   const bornV6 = (sysFlag & SYS_FLAG.BORNHOST_V6) !== 0;
   const storeV6 = (sysFlag & SYS_FLAG.STOREHOST_V6) !== 0;
   const need = storeSize - RECORD_FIXED_BYTES_V1_IPV4 + 0;
   if (need < (bornV6 ? 12 : 0) + (storeV6 ? 12 : 0)) throw new RecordFormatError('record too small for its hosts');
-  const bornHost = decodeSocketAddress(buf, p, bornV6); p += bornV6 ? 20 : 8;
-  const storeTimestamp = readInt64BE(buf, p); p += 8;
-  const storeHostStart = p;
-  const storeHost = decodeSocketAddress(buf, p, storeV6); p += storeV6 ? 20 : 8;
-  const storeHostBytes = buf.subarray(storeHostStart, p);
-  const reconsumeTimes = buf.readInt32BE(p); p += 4;
-  const preparedTransactionOffset = readInt64BE(buf, p); p += 8;
+  out.bornHostAt = p; p += bornV6 ? 20 : 8;
+  out.storeTimestamp = readInt64BE(buf, p); p += 8;
+  out.storeHostAt = p; p += storeV6 ? 20 : 8;
+  out.reconsumeTimes = buf.readInt32BE(p); p += 4;
+  out.preparedTransactionOffset = readInt64BE(buf, p); p += 8;
   const bodyLen = buf.readInt32BE(p); p += 4;
   if (bodyLen < 0 || p + bodyLen > end) throw new RecordFormatError(`bad body length ${bodyLen}`);
-  const body = copyBody ? Buffer.from(buf.subarray(p, p + bodyLen)) : buf.subarray(p, p + bodyLen);
+  out.bodyStart = p;
   p += bodyLen;
+  out.bodyEnd = p;
   let topicLen: number;
   if (magic === MAGIC.MESSAGE_V2) {
     if (p + 2 > end) throw new RecordFormatError('truncated topic length');
@@ -209,39 +247,57 @@ export function decodeRecord(buf: Buffer, offset = 0, copyBody = false): Message
     topicLen = buf[p]!; p += 1;
   }
   if (topicLen < 0 || p + topicLen > end) throw new RecordFormatError(`bad topic length ${topicLen}`);
-  const topic = decodeTopic(buf, p, p + topicLen); p += topicLen;
+  out.topicStart = p;
+  p += topicLen;
+  out.topicEnd = p;
   if (p + 2 > end) throw new RecordFormatError('truncated properties length');
   const propLen = buf.readInt16BE(p); p += 2;
   if (propLen < 0 || p + propLen !== end) throw new RecordFormatError(`bad properties length ${propLen}`);
-  const propertiesString = buf.toString('utf8', p, p + propLen);
+  out.propertiesStart = p;
+  out.propertiesEnd = end;
+}
+
+const scratch = newRecordScan();
+
+/**
+ * Decodes the record at `offset`. Bounds-checks every length; throws RecordFormatError on a
+ * truncated or malformed record. The body is a view into `buf` (no copy) unless `copyBody`.
+ */
+export function decodeRecord(buf: Buffer, offset = 0, copyBody = false): MessageExt {
+  const r = scratch;
+  scanRecord(buf, offset, r);
+  const sysFlag = r.sysFlag;
+  const storeV6 = (sysFlag & SYS_FLAG.STOREHOST_V6) !== 0;
+  const body = copyBody ? Buffer.from(buf.subarray(r.bodyStart, r.bodyEnd)) : buf.subarray(r.bodyStart, r.bodyEnd);
+  const propertiesString = buf.toString('utf8', r.propertiesStart, r.propertiesEnd);
   return {
-    storeSize,
-    magic,
-    bodyCrc: crc,
-    queueId,
-    flag,
-    queueOffset,
-    commitLogOffset,
+    storeSize: r.storeSize,
+    magic: r.magic,
+    bodyCrc: r.bodyCrc,
+    queueId: r.queueId,
+    flag: r.flag,
+    queueOffset: r.queueOffset,
+    commitLogOffset: r.commitLogOffset,
     sysFlag,
-    bornTimestamp,
-    bornHost,
-    storeTimestamp,
-    storeHost,
-    reconsumeTimes,
-    preparedTransactionOffset,
+    bornTimestamp: r.bornTimestamp,
+    bornHost: decodeSocketAddress(buf, r.bornHostAt, (sysFlag & SYS_FLAG.BORNHOST_V6) !== 0),
+    storeTimestamp: r.storeTimestamp,
+    storeHost: decodeSocketAddress(buf, r.storeHostAt, storeV6),
+    reconsumeTimes: r.reconsumeTimes,
+    preparedTransactionOffset: r.preparedTransactionOffset,
     body,
-    topic,
+    topic: decodeTopic(buf, r.topicStart, r.topicEnd),
     propertiesString,
     properties: decodeProperties(propertiesString),
-    offsetMsgId: createOffsetMessageId(storeHostBytes, commitLogOffset),
+    offsetMsgId: createOffsetMessageIdAt(buf, r.storeHostAt, r.storeHostAt + (storeV6 ? 20 : 8), r.commitLogOffset),
   };
 }
 
 /** The last topic decoded: records read together (a pull, a dispatch run) mostly share one. */
 let lastTopic = '';
 
-/** Topic text of buf[start, end), reusing the last one when its (ASCII) bytes match. */
-function decodeTopic(buf: Buffer, start: number, end: number): string {
+/** Topic text of buf[start, end), reusing the last one decoded when its (ASCII) bytes match. */
+export function decodeTopic(buf: Buffer, start: number, end: number): string {
   const t = lastTopic;
   const n = end - start;
   if (t.length === n && n > 0) {

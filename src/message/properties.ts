@@ -2,6 +2,8 @@
  * Message properties on the wire and on disk: `name 0x01 value 0x02` repeated (UTF-8).
  * Empty names or values are dropped on decode; a missing final 0x02 is tolerated.
  */
+import { internedName, utf8Text } from './string-cache.js';
+
 export const NAME_VALUE_SEPARATOR = '\u0001';
 export const PROPERTY_SEPARATOR = '\u0002';
 
@@ -27,6 +29,28 @@ export function decodeProperties(s: string): Properties {
     const sep = s.indexOf(NAME_VALUE_SEPARATOR, start);
     if (sep > start && sep < end - 1) out[s.slice(start, sep)] = s.slice(sep + 1, end);
     start = end + 1;
+  }
+  return out;
+}
+
+/**
+ * decodeProperties of the UTF-8 bytes buf[start, end), without building the whole string first:
+ * names are interned, short values built in JS. Same result as decodeProperties(buf.toString(...)):
+ * 0x01 and 0x02 never occur inside a multi-byte UTF-8 sequence, so splitting bytes splits the text.
+ */
+export function decodePropertiesBytes(buf: Buffer, start: number, end: number): Properties {
+  const out: Properties = {};
+  let p = start;
+  while (p < end) {
+    let sep = -1;
+    let stop = p;
+    for (; stop < end; stop++) {
+      const c = buf[stop]!;
+      if (c === 2) break;
+      if (c === 1 && sep < 0) sep = stop;
+    }
+    if (sep > p && sep < stop - 1) out[internedName(buf, p, sep)] = utf8Text(buf, sep + 1, stop);
+    p = stop + 1;
   }
   return out;
 }

@@ -35,6 +35,7 @@
  * family) is written with a JSON header whatever its serializeType says.
  */
 import { RmqError } from '../common/errors.js';
+import { internedName, utf8Text } from '../message/string-cache.js';
 import { languageCodeOf, languageNameOf } from '../protocol/language-code.js';
 import { SERIALIZE_JSON, SERIALIZE_ROCKETMQ, type RemotingCommand, type SerializeType } from '../protocol/remoting-command.js';
 
@@ -125,11 +126,9 @@ export function effectiveSerializeType(cmd: RemotingCommand): SerializeType {
   return cmd.serializeType === SERIALIZE_ROCKETMQ && fitsInt16(cmd.code) && fitsInt16(cmd.version) ? SERIALIZE_ROCKETMQ : SERIALIZE_JSON;
 }
 
-/** Buffer's undocumented (but long-stable) direct string methods, without the argument checks of write/toString. */
+/** Buffer's undocumented (but long-stable) direct string write, without the argument checks of write. */
 interface NativeBuffer extends Buffer {
   latin1Write(s: string, offset: number, length: number): number;
-  latin1Slice(start: number, end: number): string;
-  utf8Slice(start: number, end: number): string;
 }
 
 /**
@@ -314,54 +313,6 @@ function decodeJsonHeader(buf: Buffer, start: number, end: number): Omit<Remotin
   };
 }
 
-/**
- * Interned header keys: the same few dozen keys arrive in every frame, so each is decoded once and
- * afterwards found by a hash of its bytes (and checked byte for byte). Interned keys also give the
- * extFields objects of one command type one hidden class.
- */
-const KEY_CACHE_SLOTS = 512;
-const keyCache: (string | undefined)[] = new Array<string | undefined>(KEY_CACHE_SLOTS);
-
-function decodeKey(buf: Buffer, start: number, end: number): string {
-  const n = end - start;
-  if (n > 32) return buf.toString('utf8', start, end);
-  let h = n;
-  for (let i = start; i < end; i++) {
-    const c = buf[i]!;
-    if (c >= 0x80) return buf.toString('utf8', start, end);
-    h = (Math.imul(h, 31) + c) | 0;
-  }
-  const slot = (h ^ (h >>> 9)) & (KEY_CACHE_SLOTS - 1);
-  const hit = keyCache[slot];
-  if (hit !== undefined && hit.length === n) {
-    let same = true;
-    for (let i = 0; i < n; i++) {
-      if (hit.charCodeAt(i) !== buf[start + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return hit;
-  }
-  const key = (buf as NativeBuffer).latin1Slice(start, end);
-  keyCache[slot] = key;
-  return key;
-}
-
-/** A value string: short ASCII ones built in JS (cheaper than a native call), others by the UTF-8 decoder. */
-function decodeValue(buf: Buffer, start: number, end: number): string {
-  const n = end - start;
-  if (n === 0) return '';
-  if (n > 8) return (buf as NativeBuffer).utf8Slice(start, end);
-  let s = '';
-  for (let i = start; i < end; i++) {
-    const c = buf[i]!;
-    if (c >= 0x80) return (buf as NativeBuffer).utf8Slice(start, end);
-    s += String.fromCharCode(c);
-  }
-  return s;
-}
-
 function decodeBinaryHeader(buf: Buffer, start: number, end: number): Omit<RemotingCommand, 'body' | 'serializeType'> {
   if (end - start < BIN_HEADER_FIXED_BYTES) throw malformed(`binary header of ${end - start} bytes is shorter than ${BIN_HEADER_FIXED_BYTES}`);
   let o = start;
@@ -389,12 +340,12 @@ function decodeBinaryHeader(buf: Buffer, start: number, end: number): Omit<Remot
     const kl = buf.readInt16BE(o);
     o += BIN_KEY_LEN;
     if (kl < 0 || kl > end - o - BIN_VALUE_LEN) throw malformed(`extFields key length ${kl} out of bounds`);
-    const key = decodeKey(buf, o, o + kl);
+    const key = internedName(buf, o, o + kl);
     o += kl;
     const vl = buf.readInt32BE(o);
     o += BIN_VALUE_LEN;
     if (vl < 0 || vl > end - o) throw malformed(`extFields value length ${vl} out of bounds`);
-    extFields[key] = decodeValue(buf, o, o + vl);
+    extFields[key] = utf8Text(buf, o, o + vl);
     o += vl;
   }
   return { code, language, version, opaque, flag, remark, extFields };
