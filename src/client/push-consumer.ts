@@ -135,6 +135,10 @@ const PULL_DELAY_WHEN_EXCEPTION_MS = 3000;
 const PULL_DELAY_WHEN_FLOW_CONTROL_MS = 50;
 const PULL_DELAY_WHEN_SUSPEND_MS = 1000;
 const BROKER_SUSPEND_MAX_TIME_MS = 15000;
+/** Orderly clustering: longest wait at shutdown for a running batch before its queue is unlocked. */
+const ORDERLY_SHUTDOWN_WAIT_MS = 5000;
+/** Orderly clustering: a queue whose lock was refused is tried again after this long. */
+const LOCK_RETRY_REBALANCE_MS = 1000;
 const CONSUMER_TIMEOUT_WHEN_SUSPEND_MS = 30000;
 const SEND_BACK_RETRY_DELAY_MS = 5000;
 const PULL_DELAY_WHEN_NOT_LOCKED_MS = 3000;
@@ -188,6 +192,8 @@ export class DefaultMQPushConsumer implements ConsumerInner {
   private running = 0;
   private readonly waiting: Array<() => Promise<void>> = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** Orderly queues paused until their resume timer fires. */
+  private readonly suspendedQueues = new WeakSet<ProcessQueue>();
 
   constructor(options: PushConsumerOptions) {
     this.consumerGroup = options.consumerGroup;
@@ -409,14 +415,18 @@ export class DefaultMQPushConsumer implements ConsumerInner {
   async shutdown(): Promise<void> {
     if (this.state !== 'RUNNING') return;
     const owned = this.rebalance?.ownedQueues() ?? [];
-    if (this.awaitTerminationMillisWhenShutdown > 0 && this.inFlight.size > 0) {
+    // Orderly clustering: a running batch keeps its queue locked until it ends (bounded), so the
+    // member taking the queue over neither overlaps it nor consumes it again.
+    const orderlyClustering = this.orderlyListener !== undefined && this.messageModel === 'CLUSTERING';
+    if ((this.awaitTerminationMillisWhenShutdown > 0 || orderlyClustering) && this.inFlight.size > 0) {
       // Stop pulling, let running listener calls finish (bounded) so their offsets are committed below.
       this.paused = true;
       this.waiting.length = 0;
+      if (orderlyClustering) this.rebalance?.dropAll();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled([...this.inFlight]),
-        new Promise<void>((r) => (timer = setTimeout(r, this.awaitTerminationMillisWhenShutdown))),
+        new Promise<void>((r) => (timer = setTimeout(r, Math.max(this.awaitTerminationMillisWhenShutdown, orderlyClustering ? ORDERLY_SHUTDOWN_WAIT_MS : 0)))),
       ]);
       clearTimeout(timer);
     }
@@ -662,7 +672,9 @@ export class DefaultMQPushConsumer implements ConsumerInner {
 
   private submitConsumeRequest(msgs: MessageExt[], pq: ProcessQueue, mq: MessageQueue): void {
     if (this.orderlyListener) {
-      if (!pq.consuming) {
+      // A suspended queue (SUSPEND_CURRENT_QUEUE_A_MOMENT, or waiting for its lock) resumes on its
+      // timer only: newly pulled messages must not cut the pause short.
+      if (!pq.consuming && !this.suspendedQueues.has(pq)) {
         pq.consuming = true;
         this.enqueue(() => this.consumeOrderly(pq, mq));
       }
@@ -783,7 +795,15 @@ export class DefaultMQPushConsumer implements ConsumerInner {
           log.warn({ err: e, group: this.consumerGroup, mq: mq.key }, 'orderly consumeMessage threw, suspending the queue');
           status = ConsumeOrderlyStatus.SUSPEND_CURRENT_QUEUE_A_MOMENT;
         }
-        if (pq.dropped) break;
+        if (pq.dropped) {
+          // The queue is being released (rebalance): keep this batch's progress, so the offset pushed
+          // before the unlock is after it and the next owner does not consume it again.
+          if (status === 'SUCCESS') {
+            const c = pq.commit();
+            if (c >= 0) this.offsets.updateOffset(mq, c, false);
+          }
+          break;
+        }
         let commitOffset = -1;
         if (status === 'SUCCESS') {
           commitOffset = pq.commit();
@@ -802,7 +822,9 @@ export class DefaultMQPushConsumer implements ConsumerInner {
       pq.consuming = false;
     }
     if (again > 0 && this.isRunning() && !pq.dropped) {
+      this.suspendedQueues.add(pq);
       this.instance?.later(again, () => {
+        this.suspendedQueues.delete(pq);
         if (!pq.consuming && !pq.dropped) {
           pq.consuming = true;
           this.enqueue(() => this.consumeOrderly(pq, mq));
@@ -884,6 +906,8 @@ class PushRebalance extends RebalanceImpl {
     super(consumer.consumerGroup, consumer.messageModel, consumer.allocateMessageQueueStrategy, instance);
   }
 
+  private relockRetryPending = false;
+
   private get orderlyClustering(): boolean {
     return this.consumer.isConsumeOrderly && this.messageModel === 'CLUSTERING';
   }
@@ -903,7 +927,19 @@ class PushRebalance extends RebalanceImpl {
   protected override async beforeAddQueue(mq: MessageQueue, pq: ProcessQueue): Promise<boolean> {
     if (!this.orderlyClustering) return true;
     const ok = await this.lockQueue(mq, pq);
-    if (!ok) log.warn({ mq: mq.key, group: this.consumerGroup }, 'doRebalance: queue not locked by this client yet, will retry');
+    if (!ok) {
+      log.warn({ mq: mq.key, group: this.consumerGroup }, 'doRebalance: queue not locked by this client yet, will retry');
+      // The previous owner usually lets go within a batch: try again in a second rather than at the
+      // next periodic rebalance (20 s).
+      if (!this.relockRetryPending && this.instance) {
+        this.relockRetryPending = true;
+        const instance = this.instance;
+        instance.later(LOCK_RETRY_REBALANCE_MS, () => {
+          this.relockRetryPending = false;
+          instance.rebalanceImmediately();
+        });
+      }
+    }
     return ok;
   }
 
@@ -973,6 +1009,14 @@ class PushRebalance extends RebalanceImpl {
       // Let a running batch finish (bounded) so its commit is included before the lock is released.
       const end = Date.now() + 1000;
       while (pq.consuming && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      // Still consuming: keep the queue (and its broker lock) until a later rebalance, so two members
+      // never process one queue at the same time.
+      if (pq.consuming) {
+        log.warn({ mq: mq.key, group: this.consumerGroup }, 'orderly batch still running, the queue is released at a later rebalance');
+        const instance = this.instance;
+        instance?.later(200, () => instance.rebalanceImmediately());
+        return false;
+      }
     }
     const off = await store.readOffset(mq, ReadOffsetType.READ_FROM_MEMORY);
     if (off >= 0) await store.updateConsumeOffsetToBroker(mq, off, false).catch((e) => log.warn({ err: e }, 'offset commit on queue release failed'));

@@ -117,7 +117,10 @@ export abstract class RebalanceImpl {
     let changed = false;
     const wanted = new Set(mqSet.map((m) => m.key));
     for (const [key, o] of [...this.processQueueTable]) {
-      if (o.mq.topic !== topic || wanted.has(key)) continue;
+      if (o.mq.topic !== topic) continue;
+      // A queue whose release was put off (an orderly batch was running) and that is ours again:
+      // release it now and take it afresh below.
+      if (wanted.has(key) && !o.pq.dropped) continue;
       o.pq.dropped = true;
       if (await this.removeUnnecessaryMessageQueue(o.mq, o.pq)) {
         this.processQueueTable.delete(key);
