@@ -12,6 +12,8 @@ import { createRequest } from '../../src/protocol/remoting-command.js';
 import { RequestCode } from '../../src/protocol/request-code.js';
 import { decodeOffsetMessageId } from '../../src/message/message-id.js';
 import { TxRequestCode } from '../../src/broker/transaction/end-transaction-processor.js';
+import { AdminClient } from '../../src/admin/admin-client.js';
+import { listHalfMessages, resolveHalfMessage } from '../../src/admin/commands/half-messages.js';
 import { startCluster, waitUntil, type TestCluster } from './client-cluster.js';
 
 let cluster: TestCluster;
@@ -179,8 +181,19 @@ test('after transactionCheckMax checks a half message is moved aside; an operato
     assert.equal(h!.checkTimes, 3);
     assert.equal(checks, 3, 'checked exactly transactionCheckMax times');
     assert.equal(got.length, 0);
-    const res = await rc.invoke(addr, createRequest(TxRequestCode.RESOLVE_HALF_MESSAGE, { where: 'checkMax', queueOffset: String(h!.queueOffset), commit: 'true' }), 3000);
-    assert.equal(res.code, 0, res.remark);
+    // The operator's view and action through the admin commands (rmq admin listHalfMessages / resolveHalfMessage).
+    const admin = new AdminClient({ namesrvAddr: cluster.namesrvAddr });
+    try {
+      const listed = await listHalfMessages.run(admin, { topic });
+      const rows = listed.json as Array<{ where: string; queueOffset: number; brokerAddr: string; keys: string }>;
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.keys, 'stuck-key');
+      assert.match(listed.text, /checkMax/);
+      const done = await resolveHalfMessage.run(admin, { brokerAddr: rows[0]!.brokerAddr, offset: String(rows[0]!.queueOffset), where: 'checkMax', commit: true });
+      assert.match(done.text, /COMMITTED/);
+    } finally {
+      admin.close();
+    }
     await waitUntil(() => got.length === 1, 10000, 'the resolved message delivered');
     assert.equal(got[0]!.body.toString(), 'stuck');
     assert.equal((await list()).length, 0);

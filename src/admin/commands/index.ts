@@ -29,6 +29,7 @@ import { queryMsgByUniqueKey } from './query-msg-by-unique-key.js';
 import { topicClusterList, updateTopicPerm } from './topic-extra.js';
 import { recallMessage, rescheduleMessage } from './timer-recall.js';
 import { checkSubscription } from './check-subscription.js';
+import { listHalfMessages, resolveHalfMessage } from './half-messages.js';
 
 export const adminCommands: readonly AdminCommand[] = [
   updateTopic,
@@ -72,4 +73,7 @@ export const adminCommands: readonly AdminCommand[] = [
   recallMessage,
   rescheduleMessage,
   checkSubscription,
+  // transactions
+  listHalfMessages,
+  resolveHalfMessage,
 ];
