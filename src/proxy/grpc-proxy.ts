@@ -42,6 +42,8 @@ export interface ProxyConfig {
   /** Long-polling clamp, ms (proxy: 5 s .. 20 s). */
   grpcClientConsumerMinLongPollingTimeoutMillis: number;
   grpcClientConsumerMaxLongPollingTimeoutMillis: number;
+  /** Long polling given to push consumers in their settings (they send none), ms. */
+  grpcPushConsumerLongPollingTimeoutMillis: number;
   maxMessageSize: number;
   maxUserPropertySize: number;
   maxMessageGroupSize: number;
@@ -55,6 +57,7 @@ export const DEFAULT_PROXY_CONFIG: ProxyConfig = {
   defaultInvisibleTimeMills: 60_000,
   grpcClientConsumerMinLongPollingTimeoutMillis: 5_000,
   grpcClientConsumerMaxLongPollingTimeoutMillis: 20_000,
+  grpcPushConsumerLongPollingTimeoutMillis: 20_000,
   maxMessageSize: 4 * 1024 * 1024,
   maxUserPropertySize: 16 * 1024,
   maxMessageGroupSize: 64,
@@ -299,7 +302,7 @@ export class GrpcProxy {
     } else if (s.subscription) {
       const group = s.subscription.group?.name ?? '';
       const sg = this.b.subscriptionGroupManager.findSubscriptionGroupConfig(group);
-      const lp = fromDuration(s.subscription.longPollingTimeout) || this.config.grpcClientConsumerMaxLongPollingTimeoutMillis;
+      const lp = fromDuration(s.subscription.longPollingTimeout) || this.config.grpcPushConsumerLongPollingTimeoutMillis;
       out.subscription = { ...s.subscription, fifo: sg?.consumeMessageOrderly === true, receiveBatchSize: 32, longPollingTimeout: toDuration(lp) };
       // Exponential (not customized) backoff: the Node push consumer has no retry policy otherwise.
       out.backoffPolicy = { maxAttempts: (sg?.retryMaxTimes ?? 16) + 1, exponentialBackoff: { initial: toDuration(1000), max: toDuration(60_000), multiplier: 2 } };
@@ -318,8 +321,27 @@ export class GrpcProxy {
             return;
           }
           const topics: string[] = s.publishing ? (s.publishing.topics ?? []).map((t: any) => t.name) : (s.subscription.subscriptions ?? []).map((e: any) => e.topic?.name);
+          const first = this.clients.get(clientId)?.stream !== call;
           this.clients.set(clientId, { clientId, clientType: s.clientType, topics, group: s.subscription?.group?.name, settings: s, stream: call });
-          call.write({ status: ok(), settings: this.effectiveSettings(s) });
+          const reply = { status: ok(), settings: this.effectiveSettings(s) };
+          call.write(reply);
+          if (first) {
+            // The Node client installs its "first settings" wake-up only after every start-up QueryRoute
+            // finished, so an early answer can be lost and startup() hangs (test/fixtures/grpc/90-*).
+            // Repeating the same settings is harmless (the client just syncs again) and unblocks it.
+            for (const ms of [200, 1000, 3000]) {
+              const t = setTimeout(() => {
+                if (!call.cancelled && !call.destroyed && this.clients.get(clientId)?.stream === call) {
+                  try {
+                    call.write(reply);
+                  } catch {
+                    /* stream closed meanwhile */
+                  }
+                }
+              }, ms);
+              t.unref?.();
+            }
+          }
         }
         // thread_stack_trace / verify_message_result / status-only commands need no answer.
       } catch (e) {

@@ -3,12 +3,28 @@
  * drive rocketmq-client-nodejs. `restart()` stops both and starts them again over the same store and on
  * the same proxy port, so connected clients reconnect.
  */
+import { createRequire } from 'node:module';
 import { BrokerController } from '../../src/broker/broker-controller.js';
 import { loadBrokerConfig } from '../../src/broker/broker-config.js';
 import { newTopicConfig } from '../../src/broker/topic-config-manager.js';
 import { GrpcProxy, type ProxyConfig } from '../../src/proxy/grpc-proxy.js';
 import { tempDir } from '../support/paths.js';
 import { SMALL_STORE } from './broker-harness.js';
+
+// rocketmq-client-nodejs 1.0.8's consume services create an egg-logger of their own (ignoring the
+// client's logger) whose flush interval is never cleared, so a process with a PushConsumer would not
+// exit. Unref that interval (tests only).
+try {
+  const fbt = createRequire(import.meta.url)('egg-logger/lib/transports/file_buffer.js') as { prototype: { _createInterval(): NodeJS.Timeout } };
+  const orig = fbt.prototype._createInterval;
+  fbt.prototype._createInterval = function (this: unknown) {
+    const t = orig.call(this);
+    t.unref?.();
+    return t;
+  };
+} catch {
+  /* another egg-logger layout: nothing to patch */
+}
 
 export interface ProxyEnv {
   broker: BrokerController;
@@ -27,6 +43,7 @@ export const TEST_PROXY: Partial<ProxyConfig> = {
   grpcServerPort: 0,
   minInvisibleTimeMillsForRecv: 1000,
   grpcClientConsumerMinLongPollingTimeoutMillis: 500,
+  grpcPushConsumerLongPollingTimeoutMillis: 1000,
 };
 
 export async function startProxyEnv(brokerOverrides: Record<string, unknown> = {}, proxyOverrides: Partial<ProxyConfig> = {}): Promise<ProxyEnv> {
@@ -93,4 +110,4 @@ export async function waitFor(cond: () => boolean, ms: number, what = 'condition
 }
 
 /** A logger for the 5.x client that stays quiet. */
-export const quietLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child() { return quietLogger; } } as any;
+export const quietLogger = { info() {}, warn(...a: unknown[]) { if (process.env.PROXY_TEST_LOG) console.error('WARN', ...a); }, error(...a: unknown[]) { if (process.env.PROXY_TEST_LOG) console.error('ERROR', ...a); }, debug() {}, trace() {}, fatal() {}, child() { return quietLogger; } } as any;
