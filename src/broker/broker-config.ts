@@ -88,6 +88,18 @@ export interface BrokerConfig extends MessageStoreConfig {
   slaveSyncMetadataInterval: number;
   /** Master suggests the slave for reads further behind than this percent of memory (40). */
   accessMessageInMemoryMaxRatio: number;
+  /** Automatic failover (docs/ha.md): roles decided by the controller at controllerAddr. */
+  enableControllerMode: boolean;
+  controllerAddr: string;
+  /** Heartbeat to the controller, ms (1000). */
+  controllerHeartbeatInterval: number;
+  /** A master stops writing this long after its last controller answer, ms (1500; < controller timeout - interval). */
+  controllerLeaseMs: number;
+  /** Controller mode: replicas (master included) that must hold a message before SYNC_MASTER acknowledges
+   * it; 1 = a master without a slave in sync acknowledges alone (RocketMQ 5's default). */
+  minInSyncReplicas: number;
+  /** Role a configured slave takes when the controller promotes it (SYNC_MASTER). */
+  controllerMasterRole: string;
   // ---- misc accepted for compatibility (no effect here) ----
   rejectTransactionMessage: boolean;
   transactionTimeOut: number;
@@ -160,6 +172,12 @@ export function defaultBrokerConfig(): BrokerConfig {
     haSlaveFallbehindMax: 256 * 1024 * 1024,
     slaveSyncMetadataInterval: 10_000,
     accessMessageInMemoryMaxRatio: 40,
+    enableControllerMode: false,
+    controllerAddr: '',
+    controllerHeartbeatInterval: 1000,
+    controllerLeaseMs: 1500,
+    controllerMasterRole: 'SYNC_MASTER',
+    minInSyncReplicas: 1,
     rejectTransactionMessage: false,
     transactionTimeOut: 6000,
     transactionCheckMax: 15,
@@ -258,6 +276,8 @@ export function validateBrokerConfig(c: BrokerConfig): void {
   if (c.mappedFileSizeConsumeQueue % 20 !== 0) throw badValue('mappedFileSizeConsumeQueue', c.mappedFileSizeConsumeQueue, 'a multiple of 20');
   parseDelayLevels(c.messageDelayLevel);
   if (c.brokerRole === 'SLAVE' && c.brokerId === 0) throw badValue('brokerId', c.brokerId, 'a slave id > 0 with brokerRole=SLAVE (0 is the master)');
+  if (c.controllerMasterRole !== 'SYNC_MASTER' && c.controllerMasterRole !== 'ASYNC_MASTER') throw badValue('controllerMasterRole', c.controllerMasterRole, 'SYNC_MASTER or ASYNC_MASTER');
+  if (c.enableControllerMode && !/^[^:\s]+:\d+$/.test(c.controllerAddr)) throw badValue('controllerAddr', c.controllerAddr, '"ip:port" of the controller (enableControllerMode=true)');
   if (c.haTransferBatchSize < 1) throw badValue('haTransferBatchSize', c.haTransferBatchSize, 'a positive size in bytes');
   if (c.mappedFileSizeTimerLog < 4096) throw badValue('mappedFileSizeTimerLog', c.mappedFileSizeTimerLog, 'at least 4096 bytes');
   for (const a of c.namesrvAddr.split(';').map((s) => s.trim()).filter(Boolean)) {

@@ -53,6 +53,7 @@ import { TransactionService } from './transaction/transaction-service.js';
 import { ConsumerFilterManager } from '../filter/consumer-filter.js';
 import { SubscriptionGuard } from '../filter/subscription-guard.js';
 import { BrokerHa } from './ha/broker-ha.js';
+import { FailoverClient } from './ha/failover.js';
 
 export interface BrokerControllerOptions {
   /** A store to use instead of a DefaultMessageStore over config.storePathRootDir (tests). */
@@ -93,6 +94,8 @@ export class BrokerController {
   transactionService!: TransactionService;
   /** Master/slave replication, slave metadata sync (src/broker/ha). */
   ha: BrokerHa | undefined;
+  /** Controller mode (enableControllerMode): automatic master failover. */
+  failover: FailoverClient | undefined;
   /** Host bytes written as STOREHOST into every record (brokerIP1 + listen port). */
   storeHost: Buffer = encodeSocketAddress('127.0.0.1', 0);
   /** "brokerIP1:port" as registered with name servers. */
@@ -147,6 +150,11 @@ export class BrokerController {
 
     this.store = this.opts.store ?? new DefaultMessageStore(storeConfigOf(c), { logger: componentLogger('store', { brokerName: c.brokerName }) });
     await this.store.start();
+    if (c.enableControllerMode) {
+      // The controller decides the role before any service starts (and a diverged log is cut here).
+      this.failover = new FailoverClient(this, componentLogger('failover', { brokerName: c.brokerName }));
+      this.store = await this.failover.preStart(this.store);
+    }
     this.store.setMessageArrivingListener((topic, queueId, logicOffset, tagsCode) => {
       if (topic === TIMER_TOPIC) this.timerMessageService?.onTimerTopicArriving();
       this.pullRequestHoldService.notifyMessageArriving(topic, queueId, logicOffset, tagsCode);
@@ -203,6 +211,7 @@ export class BrokerController {
     if (c.brokerRole !== 'SLAVE') this.transactionService.start();
     this.stats.start();
     this.startTimers();
+    this.failover?.start();
     this.log.info({ addr: this.brokerAddr, cluster: c.brokerClusterName, store: c.storePathRootDir }, 'broker started');
     // First registration in the background: a missing name server must not block start-up.
     void this.registerBrokerAll();
@@ -390,6 +399,7 @@ export class BrokerController {
     this.pullRequestHoldService.releaseAll();
     await this.scheduleMessageService?.shutdown();
     await this.server?.close();
+    this.failover?.shutdown();
     await this.ha?.shutdown();
     await this.timerMessageService?.shutdown();
     await this.popMessageService?.shutdown();

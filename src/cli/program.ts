@@ -197,12 +197,24 @@ export function buildProgram(): Command {
         return runBenchLatency(opts);
       }),
     );
+  program
+    .command('controller')
+    .description('Failover controller for brokers with enableControllerMode=true (port 9878; docs/ha.md)')
+    .option('--port <port>', 'listen port', '9878')
+    .option('--heartbeat-timeout <ms>', 'a broker silent this long is dead', '3000')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runController } = await import('../broker/ha/controller/run.js');
+      const code = await runController(opts);
+      if (code !== null) exitAfterFlush(code);
+    });
+
   const cluster = program.command('cluster').description('Name servers and brokers as separate local processes (src/cluster)');
   cluster
     .command('up')
     .description('Start a local cluster on 127.0.0.1: --mode single | 1m-1s | 2m | 2m-2s (data under ./data/cluster)')
     .option('--mode <mode>', 'single, 1m-1s, 2m or 2m-2s', 'single')
     .option('--sync', 'masters are SYNC_MASTER (a send waits for the slave)')
+    .option('--auto-failover', 'start a controller; a dead master is replaced by its slave (docs/ha.md)')
     .option('--data <dir>', 'data, logs and pid files', './data/cluster')
     .option('--base-port <port>', 'first broker port (slaves and other masters follow in steps of 10; 0 = free ports)', '10911')
     .option('--namesrv-port <port>', 'first name server port (0 = free ports)', '9876')

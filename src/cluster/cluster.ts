@@ -24,7 +24,7 @@ export const CLUSTER_MODES: readonly ClusterMode[] = ['single', '1m-1s', '2m', '
 
 export interface ClusterNode {
   name: string;
-  kind: 'namesrv' | 'broker';
+  kind: 'namesrv' | 'broker' | 'controller';
   port: number;
   /** Brokers: brokerName, brokerId, role, HA port. */
   brokerName?: string;
@@ -43,12 +43,17 @@ export interface ClusterLayout {
   dataDir: string;
   clusterName: string;
   namesrvAddr: string;
+  controllerAddr?: string;
   nodes: ClusterNode[];
 }
 
 export interface ClusterUpOptions {
   mode: ClusterMode;
   sync?: boolean;
+  /** Start a failover controller; brokers run with enableControllerMode. */
+  autoFailover?: boolean;
+  /** Controller heartbeat timeout, ms (3000). */
+  controllerTimeoutMs?: number;
   dataDir?: string;
   basePort?: number;
   namesrvPort?: number;
@@ -215,6 +220,13 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterLayout> {
   for (let i = 0; i < (twoMasters ? 2 : 1); i++) nsPorts.push(nsBase === 0 ? await freePortPair() : nsBase + i);
   const namesrvAddr = nsPorts.map((p) => `127.0.0.1:${p}`).join(';');
   const layout: ClusterLayout = { mode: o.mode, sync: !!o.sync, dataDir, clusterName: CLUSTER_NAME, namesrvAddr, nodes: [] };
+  let controllerAddr = '';
+  if (o.autoFailover) {
+    const port = nsBase === 0 ? await freePortPair() : nsBase + 2;
+    controllerAddr = `127.0.0.1:${port}`;
+    layout.controllerAddr = controllerAddr;
+    layout.nodes.push({ name: 'controller', kind: 'controller', port, log: join(dataDir, 'logs', 'controller.log'), args: ['controller', '--port', String(port), '--heartbeat-timeout', String(o.controllerTimeoutMs ?? 3000)] });
+  }
   nsPorts.forEach((port, i) => {
     const name = `namesrv-${i + 1}`;
     const dir = join(dataDir, name);
@@ -235,14 +247,15 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterLayout> {
     mkdirSync(storeDir, { recursive: true });
     const role = p.brokerId > 0 ? 'SLAVE' : o.sync ? 'SYNC_MASTER' : 'ASYNC_MASTER';
     const conf = join(storeDir, 'broker.conf');
-    writeFileSync(conf, brokerConf({ brokerName: p.brokerName, brokerId: p.brokerId, role, port, namesrvAddr, storeDir, extra: { ...o.brokerProps, ...(p.brokerId > 0 ? o.slaveProps : {}) } }));
+    const failover: Record<string, string | number | boolean> = controllerAddr ? { enableControllerMode: true, controllerAddr, controllerMasterRole: o.sync ? 'SYNC_MASTER' : 'ASYNC_MASTER' } : {};
+    writeFileSync(conf, brokerConf({ brokerName: p.brokerName, brokerId: p.brokerId, role, port, namesrvAddr, storeDir, extra: { ...failover, ...o.brokerProps, ...(p.brokerId > 0 ? o.slaveProps : {}) } }));
     layout.nodes.push({ name, kind: 'broker', port, brokerName: p.brokerName, brokerId: p.brokerId, role, haPort: port + 1, dataDir: storeDir, log: join(dataDir, 'logs', `${name}.log`), args: ['broker', '-c', conf] });
   }
   writeFileSync(join(dataDir, 'cluster.json'), JSON.stringify(layout, null, 1) + '\n');
   const timeout = o.readyTimeoutMs ?? 20_000;
   try {
     // Name servers first, so brokers register at once.
-    for (const kind of ['namesrv', 'broker'] as const) {
+    for (const kind of ['namesrv', 'controller', 'broker'] as const) {
       const nodes = layout.nodes.filter((n) => n.kind === kind);
       for (const n of nodes) spawnNode(layout, n, o.env);
       await Promise.all(nodes.map((n) => waitListening(n.port, timeout, n.pid!).catch((e: Error) => {
@@ -301,7 +314,8 @@ export async function clusterDown(o: { dataDir?: string; graceMs?: number } = {}
   const dataDir = resolve(o.dataDir ?? './data/cluster');
   const recs = readPidFiles(dataDir);
   // Brokers before name servers, so brokers can unregister.
-  recs.sort((a, b) => Number(a.name.startsWith('namesrv')) - Number(b.name.startsWith('namesrv')));
+  const rank = (n: string): number => (n.startsWith('namesrv') ? 2 : n === 'controller' ? 1 : 0);
+  recs.sort((a, b) => rank(a.name) - rank(b.name));
   const out: Array<{ name: string; pid: number; result: string }> = [];
   for (const r of recs) {
     if (!r.alive) {
@@ -339,7 +353,7 @@ export function loadLayout(dataDir = './data/cluster'): ClusterLayout {
 export function formatLayout(l: ClusterLayout): string {
   const rows = [['NODE', 'ROLE', 'ADDRESS', 'HA', 'PID', 'LOG']];
   for (const n of l.nodes) {
-    rows.push([n.name, n.kind === 'namesrv' ? 'NAMESRV' : `${n.role} (${n.brokerName}, id ${n.brokerId})`, `127.0.0.1:${n.port}`, n.haPort ? String(n.haPort) : '-', String(n.pid ?? '-'), n.log]);
+    rows.push([n.name, n.kind === 'namesrv' ? 'NAMESRV' : n.kind === 'controller' ? 'CONTROLLER' : `${n.role} (${n.brokerName}, id ${n.brokerId})`, `127.0.0.1:${n.port}`, n.haPort ? String(n.haPort) : '-', String(n.pid ?? '-'), n.log]);
   }
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd());

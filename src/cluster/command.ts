@@ -15,6 +15,7 @@ export async function runClusterUp(opts: Record<string, unknown>): Promise<numbe
     const layout = await clusterUp({
       mode,
       sync: opts['sync'] === true,
+      autoFailover: opts['autoFailover'] === true,
       dataDir: opts['data'] as string | undefined,
       basePort: port('--base-port', opts['basePort']),
       namesrvPort: port('--namesrv-port', opts['namesrvPort']),

@@ -320,6 +320,10 @@ export class HaService {
   private waiters: Waiter[] = [];
   private client: HaClient | undefined;
   private masterHaAddr = '';
+  /** Controller mode with minInSyncReplicas 1: a master without a slave in sync acknowledges alone. */
+  loneMasterOk?: () => boolean;
+  /** Controller mode: a reason to refuse writes (master not confirmed, lease expired), else undefined. */
+  writeGate?: () => string | undefined;
   /** Called after every replicated append on a slave (tests, lag metrics). */
   onAppended?: () => void;
   listenPort = 0;
@@ -437,7 +441,7 @@ export class HaService {
 
   /** SYNC_MASTER: resolves when a slave has acknowledged `target` (status of the replication). */
   waitForSlave(target: number): Promise<PutMessageStatus> {
-    if (!this.isSlaveOk(target)) return Promise.resolve('SLAVE_NOT_AVAILABLE');
+    if (!this.isSlaveOk(target)) return Promise.resolve(this.loneMasterOk?.() ? 'PUT_OK' : 'SLAVE_NOT_AVAILABLE');
     if (this.slaveAckOffset >= target) return Promise.resolve('PUT_OK');
     return new Promise((resolve) => {
       const w: Waiter = {
@@ -481,8 +485,12 @@ export class HaService {
     store.__haWrapped = true;
     const put = store.putMessage.bind(store);
     const puts = store.putMessages.bind(store);
-    store.putMessage = async (m: MessageInner) => this.afterPut(await put(m), waitStoreMsgOk(m));
-    store.putMessages = async (ms: MessageInner[]) => this.afterPut(await puts(ms), ms.length === 0 || waitStoreMsgOk(ms[0]!));
+    const refused = (): PutMessageResult | undefined => {
+      const why = this.writeGate?.();
+      return why === undefined ? undefined : { status: 'SERVICE_NOT_AVAILABLE', remark: why };
+    };
+    store.putMessage = async (m: MessageInner) => refused() ?? this.afterPut(await put(m), waitStoreMsgOk(m));
+    store.putMessages = async (ms: MessageInner[]) => refused() ?? this.afterPut(await puts(ms), ms.length === 0 || waitStoreMsgOk(ms[0]!));
   }
 
   async shutdown(): Promise<void> {

@@ -1,0 +1,29 @@
+/** `rmq controller [--port 9878]`: runs the failover controller until SIGINT/SIGTERM. */
+import { onShutdownSignal } from '../../../cli/util.js';
+import { ControllerServer } from './controller-server.js';
+
+export async function runController(opts: Record<string, unknown>): Promise<number | null> {
+  const port = Number(opts['port'] ?? 9878);
+  const timeout = Number(opts['heartbeatTimeout'] ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`controller: --port must be 0..65535, got "${String(opts['port'])}"\n`);
+    return 2;
+  }
+  if (!Number.isInteger(timeout) || timeout < 500) {
+    process.stderr.write(`controller: --heartbeat-timeout must be an integer >= 500 (ms)\n`);
+    return 2;
+  }
+  const server = new ControllerServer({ port, heartbeatTimeoutMs: timeout, electDelayMs: timeout });
+  let bound: number;
+  try {
+    bound = await server.start();
+  } catch (e) {
+    process.stderr.write(`controller: failed to start on port ${port}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(`The controller boot success, listening on port ${bound} (heartbeat timeout ${timeout} ms)\n`);
+  onShutdownSignal(async () => {
+    await server.shutdown();
+  });
+  return null;
+}
