@@ -154,6 +154,8 @@ export class CommitLog {
   private writing = false;
   private scheduled = false;
   private flushing: Promise<number> | null = null;
+  /** Writes up to this size are made synchronously (set by the store for SYNC_FLUSH; 0 = always asynchronous). */
+  inlineWriteBytes = 0;
   /** Set when the owning store halts without cleanup (a simulated dead process): no more I/O. */
   halted = false;
   /** Store timestamp of the last committed record (set by the store; the checkpoint's physicMsgTimestamp). */
@@ -338,7 +340,11 @@ export class CommitLog {
     const seg = this.ensureSegment(Math.floor(s.base / this.segmentSize) * this.segmentSize);
     let done = 0;
     while (done < s.len) {
-      const n = await this.io.pwrite(seg.fd, s.buf, done, s.len - done, s.base - seg.start + done);
+      // small groups (SYNC_FLUSH rounds) are written inline: one thread-pool hop (the fdatasync) per round
+      // instead of two; big ones go to the thread pool so encoding continues meanwhile
+      const n = s.len - done <= this.inlineWriteBytes
+        ? this.io.pwriteSync(seg.fd, s.buf, done, s.len - done, s.base - seg.start + done)
+        : await this.io.pwrite(seg.fd, s.buf, done, s.len - done, s.base - seg.start + done);
       this.stats.writeCalls++;
       if (n <= 0) throw new Error('write returned 0 bytes');
       done += n;

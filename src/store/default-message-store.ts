@@ -221,6 +221,7 @@ export class DefaultMessageStore implements MessageStore {
     if (!(cfg.mappedFileSizeConsumeQueue >= CQ_STORE_UNIT_SIZE)) throw new RmqError('BAD_CONFIG', 'mappedFileSizeConsumeQueue too small');
     const maxRecord = recordSize(cfg.maxMessageSize, 0x7fff, MAX_PROPERTIES_BYTES, 20, 20);
     this.commitLog = new CommitLog(this.io, cfg.storePathCommitLog ?? `${this.root}/commitlog`, cfg.mappedFileSizeCommitLog, Math.min(maxRecord, cfg.mappedFileSizeCommitLog), this.log);
+    if (cfg.flushDiskType === 'SYNC_FLUSH') this.commitLog.inlineWriteBytes = 256 * 1024;
     this.commitLog.hooks = {
       onWritten: (committed) => this.onWritten(committed),
       onWriteFailed: (err, committed) => this.onWriteFailed(err, committed),
