@@ -5,7 +5,7 @@
  * These must be set before the logger module loads, hence the dynamic import.
  */
 const command = process.argv[2] ?? '';
-const servers = new Set(['namesrv', 'broker']);
+const servers = new Set(['namesrv', 'broker', 'controller']);
 process.env.RMQ_LOG_LEVEL ??= servers.has(command) ? 'info' : command === 'dev' ? 'warn' : 'error';
 // Client commands print their results on stdout (tables, --json lines): their logs go to stderr.
 if (!servers.has(command) && command !== 'dev') process.env.RMQ_LOG_DEST ??= 'stderr';
