@@ -24,6 +24,10 @@ export interface ClientConfig {
   unitMode?: boolean;
   /** Namespace prefix ("ns%topic"); empty by default. */
   namespace?: string;
+  /** Message trace: Pub / SubBefore / SubAfter records written to the trace topic (src/client/trace). */
+  enableMsgTrace?: boolean;
+  /** Trace topic (default RMQ_SYS_TRACE_TOPIC). */
+  customizedTraceTopic?: string;
 }
 
 export interface ResolvedClientConfig {

@@ -31,6 +31,8 @@ import { TopicPublishInfo } from './route.js';
 import { toSelectorFn, type MessageQueueSelector, type MessageQueueSelectorObject } from './selectors.js';
 import type { ClientTransport } from './transport.js';
 import { recallTimerMessage, rescheduleTimerMessage, type RecallResult } from './timer-message.js';
+import { AsyncTraceDispatcher } from './trace/trace-dispatcher.js';
+import { SendMessageTraceHook, type SendMessageHook } from './trace/trace-hooks.js';
 
 const log = componentLogger('client');
 
@@ -88,6 +90,9 @@ export class DefaultMQProducer implements ProducerInner {
   private serviceState: 'CREATE_JUST' | 'RUNNING' | 'SHUTDOWN_ALREADY' | 'START_FAILED' = 'CREATE_JUST';
   private readonly transport?: ClientTransport;
   private inner: boolean;
+  /** Called after each send to a broker (message trace registers one when enableMsgTrace is set). */
+  readonly sendMessageHooks: SendMessageHook[] = [];
+  private traceDispatcher?: AsyncTraceDispatcher;
 
   constructor(options: ProducerOptions = {}) {
     this.producerGroup = options.producerGroup ?? MixAll.DEFAULT_PRODUCER_GROUP;
@@ -155,10 +160,17 @@ export class DefaultMQProducer implements ProducerInner {
     instance.start();
     this.serviceState = 'RUNNING';
     void instance.sendHeartbeatToAllBrokerWithLock().catch(() => undefined);
+    if (this.clientConfig.enableMsgTrace) {
+      const d = new AsyncTraceDispatcher({ group: this.producerGroup, traceTopic: this.clientConfig.customizedTraceTopic, clientConfig: this.clientConfig });
+      await d.start();
+      this.traceDispatcher = d;
+      this.sendMessageHooks.push(new SendMessageTraceHook(d));
+    }
   }
 
   async shutdown(): Promise<void> {
     if (this.serviceState !== 'RUNNING') return;
+    await this.traceDispatcher?.shutdown().catch((e) => log.warn({ err: e }, 'trace dispatcher shutdown failed'));
     this.serviceState = 'SHUTDOWN_ALREADY';
     if (this.instance && !this.inner) await this.instance.unregisterProducer(this.producerGroup);
   }
@@ -467,7 +479,8 @@ export class DefaultMQProducer implements ProducerInner {
     if (properties.length * 3 > MAX_PROPERTIES_BYTES && Buffer.byteLength(properties) > MAX_PROPERTIES_BYTES) {
       throw new MQClientError('MESSAGE_ILLEGAL', `the message properties are longer than ${MAX_PROPERTIES_BYTES} bytes`);
     }
-    const res = await instance.api.sendMessage(
+    const beginTimestamp = Date.now();
+    const res = await this.sendWithHooks(msg, mq, addr, body.length, beginTimestamp, () => instance.api.sendMessage(
       addr,
       {
         producerGroup: this.producerGroup,
@@ -488,18 +501,42 @@ export class DefaultMQProducer implements ProducerInner {
       body,
       timeout,
       mode,
-    );
-    if (!res) return undefined;
-    return {
-      sendStatus: res.sendStatus,
-      msgId: uniqKey,
-      offsetMsgId: res.offsetMsgId,
-      messageQueue: new MessageQueue(msg.topic, mq.brokerName, res.queueId),
-      queueOffset: res.queueOffset,
-      transactionId: res.transactionId,
-      regionId: res.regionId,
-      traceOn: res.traceOn,
-    };
+    ).then((res) => {
+      if (!res) return undefined;
+      return {
+        sendStatus: res.sendStatus,
+        msgId: uniqKey,
+        offsetMsgId: res.offsetMsgId,
+        messageQueue: new MessageQueue(msg.topic, mq.brokerName, res.queueId),
+        queueOffset: res.queueOffset,
+        transactionId: res.transactionId,
+        regionId: res.regionId,
+        traceOn: res.traceOn,
+      };
+    }));
+    return res;
+  }
+
+  /** Runs the send, then the send hooks (never failing the send because of a hook). */
+  private async sendWithHooks(msg: Message, mq: MessageQueue, brokerAddr: string, bodyLength: number, beginTimestamp: number, send: () => Promise<SendResult | undefined>): Promise<SendResult | undefined> {
+    if (this.sendMessageHooks.length === 0) return send();
+    let result: SendResult | undefined;
+    let error: unknown;
+    try {
+      result = await send();
+      return result;
+    } catch (e) {
+      error = e;
+      throw e;
+    } finally {
+      for (const h of this.sendMessageHooks) {
+        try {
+          h.sendMessageAfter({ producerGroup: this.producerGroup, message: msg, mq, brokerAddr, bodyLength, beginTimestamp, result, error });
+        } catch (e) {
+          log.warn({ err: e }, 'send hook threw');
+        }
+      }
+    }
   }
 }
 

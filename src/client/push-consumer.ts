@@ -13,6 +13,8 @@
  * the broker for redelivery through %RETRY%<group> -> advance the queue's offset to the smallest
  * message still in flight. Offsets are flushed every persistConsumerOffsetInterval and on shutdown.
  */
+import { AsyncTraceDispatcher } from './trace/trace-dispatcher.js';
+import { ConsumeMessageTraceHook, type ConsumeMessageContext, type ConsumeMessageHook } from './trace/trace-hooks.js';
 import { MQAdminImpl, type QueryResult } from './mq-admin.js';
 import { componentLogger } from '../common/logger.js';
 import { PROPERTY } from '../message/message-const.js';
@@ -192,6 +194,9 @@ export class DefaultMQPushConsumer implements ConsumerInner {
   private running = 0;
   private readonly waiting: Array<() => Promise<void>> = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** Called around each listener call (message trace registers one when enableMsgTrace is set). */
+  readonly consumeMessageHooks: ConsumeMessageHook[] = [];
+  private traceDispatcher?: AsyncTraceDispatcher;
   /** Orderly queues paused until their resume timer fires. */
   private readonly suspendedQueues = new WeakSet<ProcessQueue>();
 
@@ -364,6 +369,12 @@ export class DefaultMQPushConsumer implements ConsumerInner {
       await this.shutdown().catch(() => undefined);
       throw e;
     }
+    if (this.clientConfig.enableMsgTrace && !this.traceDispatcher) {
+      const d = new AsyncTraceDispatcher({ group: this.consumerGroup, traceTopic: this.clientConfig.customizedTraceTopic, clientConfig: this.clientConfig });
+      await d.start();
+      this.traceDispatcher = d;
+      this.consumeMessageHooks.push(new ConsumeMessageTraceHook(d));
+    }
     await instance.sendHeartbeatToAllBrokerWithLock();
     instance.rebalanceImmediately();
     if (this.orderlyListener && this.messageModel === 'CLUSTERING') this.scheduleLockAll();
@@ -435,6 +446,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     await this.persistOffsets(owned, false);
     if (this.orderlyListener && this.messageModel === 'CLUSTERING') await this.rebalance?.unlockAll(owned);
     await this.instance?.unregisterConsumer(this.consumerGroup);
+    await this.traceDispatcher?.shutdown().catch((e) => log.warn({ err: e }, 'trace dispatcher shutdown failed'));
   }
 
   // ---- MQAdmin: offsets and message lookup -------------------------------------------------
@@ -719,6 +731,8 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     }
     const context: ConsumeConcurrentlyContext = { messageQueue: mq, delayLevelWhenNextConsume: 0, ackIndex: Number.MAX_SAFE_INTEGER };
     let status: ConsumeConcurrentlyStatus;
+    const hookCtx = this.consumeHooksBefore(msgs, mq);
+    let code = 0;
     try {
       const r = await this.listener!(msgs, context);
       status = r === undefined || r === null ? ConsumeConcurrentlyStatus.CONSUME_SUCCESS : r;
@@ -726,12 +740,41 @@ export class DefaultMQPushConsumer implements ConsumerInner {
         log.warn({ status }, 'listener returned an unknown status, treating it as RECONSUME_LATER');
         status = ConsumeConcurrentlyStatus.RECONSUME_LATER;
       }
+      code = status === 'CONSUME_SUCCESS' ? 0 : 4;
     } catch (e) {
       log.warn({ err: e, group: this.consumerGroup, mq: mq.key }, 'consumeMessage threw, the messages will be redelivered');
       status = ConsumeConcurrentlyStatus.RECONSUME_LATER;
+      code = 2;
     }
+    if (hookCtx) this.consumeHooksAfter(hookCtx, status === 'CONSUME_SUCCESS', code);
     if (pq.dropped) return;
     await this.processConsumeResult(status, context, msgs, pq, mq);
+  }
+
+  /** Runs the consume hooks' before calls; undefined when there are none. */
+  private consumeHooksBefore(msgs: MessageExt[], mq: MessageQueue): ConsumeMessageContext | undefined {
+    if (this.consumeMessageHooks.length === 0) return undefined;
+    const ctx: ConsumeMessageContext = { consumerGroup: this.consumerGroup, mq, msgs, beginTimestamp: Date.now() };
+    for (const h of this.consumeMessageHooks) {
+      try {
+        h.consumeMessageBefore(ctx);
+      } catch (e) {
+        log.warn({ err: e }, 'consume hook threw');
+      }
+    }
+    return ctx;
+  }
+
+  private consumeHooksAfter(ctx: ConsumeMessageContext, success: boolean, contextCode: number): void {
+    ctx.success = success;
+    ctx.contextCode = contextCode;
+    for (const h of this.consumeMessageHooks) {
+      try {
+        h.consumeMessageAfter(ctx);
+      } catch (e) {
+        log.warn({ err: e }, 'consume hook threw');
+      }
+    }
   }
 
   private async processConsumeResult(status: ConsumeConcurrentlyStatus, ctx: ConsumeConcurrentlyContext, msgs: MessageExt[], pq: ProcessQueue, mq: MessageQueue): Promise<void> {
@@ -787,14 +830,19 @@ export class DefaultMQPushConsumer implements ConsumerInner {
         }
         const ctx: ConsumeOrderlyContext = { messageQueue: mq, suspendCurrentQueueTimeMillis: -1 };
         let status: ConsumeOrderlyStatus;
+        const hookCtx = this.consumeHooksBefore(msgs, mq);
+        let code = 0;
         try {
           const r = await this.orderlyListener!(msgs, ctx);
           status = r === undefined || r === null ? ConsumeOrderlyStatus.SUCCESS : r;
           if (status !== 'SUCCESS' && status !== 'SUSPEND_CURRENT_QUEUE_A_MOMENT') status = ConsumeOrderlyStatus.SUSPEND_CURRENT_QUEUE_A_MOMENT;
+          code = status === 'SUCCESS' ? 0 : 4;
         } catch (e) {
           log.warn({ err: e, group: this.consumerGroup, mq: mq.key }, 'orderly consumeMessage threw, suspending the queue');
           status = ConsumeOrderlyStatus.SUSPEND_CURRENT_QUEUE_A_MOMENT;
+          code = 2;
         }
+        if (hookCtx) this.consumeHooksAfter(hookCtx, status === 'SUCCESS', code);
         if (pq.dropped) {
           // The queue is being released (rebalance): keep this batch's progress, so the offset pushed
           // before the unlock is after it and the next owner does not consume it again.

@@ -30,6 +30,7 @@ import { topicClusterList, updateTopicPerm } from './topic-extra.js';
 import { recallMessage, rescheduleMessage } from './timer-recall.js';
 import { checkSubscription } from './check-subscription.js';
 import { listHalfMessages, resolveHalfMessage } from './half-messages.js';
+import { queryMsgTraceById } from './trace.js';
 
 export const adminCommands: readonly AdminCommand[] = [
   updateTopic,
@@ -76,4 +77,6 @@ export const adminCommands: readonly AdminCommand[] = [
   // transactions
   listHalfMessages,
   resolveHalfMessage,
+  // message trace and diagnosis
+  queryMsgTraceById,
 ];
