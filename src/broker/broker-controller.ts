@@ -45,6 +45,7 @@ import { QueryMessageProcessor } from './processors/query-message-processor.js';
 import { SendMessageProcessor } from './processors/send-message-processor.js';
 import { RecallMessageProcessor } from './timer/recall-processor.js';
 import { EndTransactionProcessor } from './transaction/end-transaction-processor.js';
+import { WhyNotConsumedService } from './diagnosis/why-not-consumed.js';
 import { applyTimerProperties, TIMER_TOPIC } from './timer/timer-message.js';
 import { TimerMessageService } from './timer/timer-message-service.js';
 import { PopMessageService } from './pop/pop-service.js';
@@ -173,6 +174,7 @@ export class BrokerController {
     new LockProcessor(this).register(reg);
     new RecallMessageProcessor(this).register(reg);
     new EndTransactionProcessor(this).register(reg);
+    new WhyNotConsumedService(this).register(reg);
     this.popMessageService = new PopMessageService(this, {}, componentLogger('pop', { brokerName: c.brokerName }));
     this.transactionService = new TransactionService(this, componentLogger('transaction', { brokerName: c.brokerName }));
     new PopProcessor(this.popMessageService).register(reg);

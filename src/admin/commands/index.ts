@@ -31,6 +31,7 @@ import { recallMessage, rescheduleMessage } from './timer-recall.js';
 import { checkSubscription } from './check-subscription.js';
 import { listHalfMessages, resolveHalfMessage } from './half-messages.js';
 import { queryMsgTraceById } from './trace.js';
+import { whyNotConsumed } from './why-not-consumed.js';
 
 export const adminCommands: readonly AdminCommand[] = [
   updateTopic,
@@ -79,4 +80,5 @@ export const adminCommands: readonly AdminCommand[] = [
   resolveHalfMessage,
   // message trace and diagnosis
   queryMsgTraceById,
+  whyNotConsumed,
 ];
