@@ -72,7 +72,7 @@ export async function open() {
   let topic, seq = 0;
 
   return {
-    client: `rocketmq-ts ${version} client SDK (remoting, SEND_MESSAGE_V2, push consumer; body compression off)`,
+    client: `rocketmq-ts ${version} client SDK (remoting with ROCKETMQ binary headers, SEND_MESSAGE_V2, push consumer; body compression off)`,
     durability: flushDiskType === 'SYNC_FLUSH'
       ? 'commit log, SYNC_FLUSH: the send is acknowledged after the commit log is fsynced (group commit)'
       : 'commit log, ASYNC_FLUSH: the send is acknowledged once written to the mapped file (page cache), flushed every 500 ms',

@@ -8,7 +8,13 @@
 #   npm run build && bench/produce-consume/run.sh > results.txt && node bench/produce-consume/summarize.mjs results.txt
 #
 # Environment: RMQ_DIST (compiled tree, default dist/), REPEAT, SECONDS_PER_RUN (default 5),
-# PEERS_BENCH (path of the peer harness's bench.mjs; skipped when absent).
+# PEERS_BENCH (path of the peer harness's bench.mjs; skipped when absent), PEERS_HOME (where the peers'
+# start.sh keeps its PID files, default /tmp/peers-home): NATS JetStream and RabbitMQ, when running,
+# are measured by the same harness interleaved with our adapter, so each comparison is "same run".
+# QUIET_WAIT / QUIET_PCT: before each run, wait up to QUIET_WAIT s (default 20) for the host to be
+# under QUIET_PCT % busy (default 40, of one core). Each result line is preceded by the host's load
+# average and its CPU use during the run ("hostcpu", percent of one core, all processes), from which
+# summarize.mjs derives the `other` CPU (everything but our broker and bench client).
 set -u
 cd "$(dirname "$0")/../.."
 DIST=${RMQ_DIST:-dist}
@@ -37,14 +43,41 @@ stop_dev() {
   DEV_PID=""
 }
 load() { echo "load $(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)"; }
+NCPU=$(nproc 2>/dev/null || echo 1)
+cpustat() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat 2>/dev/null || echo "0 1"; }
+busy_pct() { # "busy0 total0" "busy1 total1" -> percent of one core
+  awk -v a="$1" -v b="$2" -v n="$NCPU" 'BEGIN{split(a,x," ");split(b,y," ");d=y[2]-x[2];if(d<=0)d=1;printf "%.0f", (y[1]-x[1])*100*n/d}'
+}
+quiet() {
+  local waited=0 s0 s1
+  while [ "$waited" -lt "${QUIET_WAIT:-20}" ]; do
+    s0=$(cpustat); sleep 1; s1=$(cpustat); waited=$((waited + 1))
+    [ "$(busy_pct "$s0" "$s1")" -lt "${QUIET_PCT:-40}" ] && return 0
+  done
+}
 rep() { # label, command...
   local label=$1; shift
-  for _ in $(seq "$REPEAT"); do load; echo "$label $("$@" | tail -1)"; done
+  for _ in $(seq "$REPEAT"); do one "$label" "$@"; done
 }
+one() { # one run: label, command...
+  local label=$1 s0 s1 out; shift
+  quiet; load; s0=$(cpustat)
+  out=$("$@" | tail -1)
+  s1=$(cpustat)
+  echo "hostcpu $(busy_pct "$s0" "$s1")"
+  echo "$label $out"
+}
+
+PH=${PEERS_HOME:-/tmp/peers-home}
+running() { [ -f "$PEERS_BENCH" ] && [ -f "$PH/$1.pid" ] && kill -0 "$(head -1 "$PH/$1.pid" | cut -d' ' -f1)" 2>/dev/null; }
+PB() { node "$PEERS_BENCH" "$@"; }
 
 start_dev ASYNC_FLUSH
 rep async-w32 $R bench produce -n "$NS" -t BenchW32 -w 32 --seconds "$SECS" --json
-rep async-window1000 $R bench produce -n "$NS" -t BenchWin --async --window 1000 --seconds "$SECS" --json
+for _ in $(seq "$REPEAT"); do
+  running nats && one nats-async PB --peer nats --size 1024 --count 200000 --seconds 30
+  one async-window1000 $R bench produce -n "$NS" -t BenchWin --async --window 1000 --seconds "$SECS" --json
+done
 rep async-batch32 $R bench produce -n "$NS" -t BenchBatch --batch 32 --async --window 16 --seconds "$SECS" --json
 rep consume-push $R bench consume -n "$NS" -t BenchWin --idle 2000 --json
 rep consume-pull $R bench consume -n "$NS" -t BenchWin --mode pull --idle 2000 --json
@@ -54,12 +87,21 @@ stop_dev
 
 start_dev SYNC_FLUSH
 rep sync-w32 $R bench produce -n "$NS" -t BenchW32 -w 32 --seconds "$SECS" --json
-rep sync-window1000 $R bench produce -n "$NS" -t BenchWin --async --window 1000 --seconds "$SECS" --json
+for _ in $(seq "$REPEAT"); do
+  running rabbitmq && one rabbitmq-sync PB --peer rabbitmq --size 1024 --count 50000 --seconds 30
+  one sync-window1000 $R bench produce -n "$NS" -t BenchWin --async --window 1000 --seconds "$SECS" --json
+done
 stop_dev
 
 if [ -f "$PEERS_BENCH" ]; then
-  rep peer-async env RMQ_DIST="$DIST" node "$PEERS_BENCH" --peer ./bench/peer-adapter.mjs --size 1024 --count 200000 --seconds 30
-  rep peer-sync env RMQ_DIST="$DIST" RMQ_FLUSH_DISK_TYPE=SYNC_FLUSH node "$PEERS_BENCH" --peer ./bench/peer-adapter.mjs --size 1024 --count 50000 --seconds 30
-  rep peer-latency env RMQ_DIST="$DIST" node "$PEERS_BENCH" --peer ./bench/peer-adapter.mjs --mode latency --rate 5000 --seconds 10
+  for _ in $(seq "$REPEAT"); do
+    # interleaved, so each pair of figures comes from the same minute of the shared machine
+    running nats && one nats-async PB --peer nats --size 1024 --count 200000 --seconds 30
+    one peer-async env RMQ_DIST="$DIST" node "$PEERS_BENCH" --peer ./bench/peer-adapter.mjs --size 1024 --count 200000 --seconds 30
+    running rabbitmq && one rabbitmq-sync PB --peer rabbitmq --size 1024 --count 50000 --seconds 30
+    one peer-sync env RMQ_DIST="$DIST" RMQ_FLUSH_DISK_TYPE=SYNC_FLUSH node "$PEERS_BENCH" --peer ./bench/peer-adapter.mjs --size 1024 --count 50000 --seconds 30
+    running nats && one nats-latency PB --peer nats --mode latency --rate 5000 --seconds 10
+    one peer-latency env RMQ_DIST="$DIST" node "$PEERS_BENCH" --peer ./bench/peer-adapter.mjs --mode latency --rate 5000 --seconds 10
+  done
 fi
 load
