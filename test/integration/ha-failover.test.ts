@@ -11,6 +11,9 @@ import { clusterDown, clusterUp, signalNode, spawnNode } from '../../src/cluster
 import { RemotingClient } from '../../src/remoting/remoting-client.js';
 import { createRequest } from '../../src/protocol/remoting-command.js';
 import { RequestCode } from '../../src/protocol/request-code.js';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import { tempDir } from '../support/paths.js';
 import { waitUntil } from './client-cluster.js';
 
@@ -34,6 +37,29 @@ async function runtime(addr: string): Promise<Record<string, string> | undefined
   }
 }
 
+/** Waits until both brokers have the same max offset, then compares their commit-log bytes. */
+async function assertIdentical(portA: number, dirA: string, portB: number, dirB: string): Promise<void> {
+  let a: Record<string, string> | undefined;
+  let b: Record<string, string> | undefined;
+  await waitUntil(async () => {
+    a = await runtime(`127.0.0.1:${portA}`);
+    b = await runtime(`127.0.0.1:${portB}`);
+    return !!a && !!b && a.commitLogMaxOffset === b.commitLogMaxOffset;
+  }, 20_000, 'replicas at the same offset');
+  const len = Number(a!.commitLogMaxOffset);
+  const read = (dir: string): Buffer => {
+    const fd = openSync(join(dir, 'commitlog', '0'.repeat(20)), 'r');
+    try {
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, 0);
+      return buf;
+    } finally {
+      closeSync(fd);
+    }
+  };
+  assert.ok(read(dirA).equals(read(dirB)), 'commit logs byte-identical');
+}
+
 test('controller mode: kill -9 of the master promotes the slave, producers resume, nothing acknowledged is lost, the old master rejoins', { timeout: 120_000 }, async () => {
   const layout = await clusterUp({
     mode: '1m-1s',
@@ -43,7 +69,7 @@ test('controller mode: kill -9 of the master promotes the slave, producers resum
     basePort: 0,
     namesrvPort: 0,
     controllerTimeoutMs: 3000,
-    brokerProps: { mappedFileSizeCommitLog: 64 * 1024 * 1024, controllerHeartbeatInterval: 500, registerNameServerPeriod: 1000, slaveSyncMetadataInterval: 300, haSendHeartbeatInterval: 1000 },
+    brokerProps: { mappedFileSizeCommitLog: 64 * 1024 * 1024, syncFlushTimeout: 1000, controllerHeartbeatInterval: 500, registerNameServerPeriod: 1000, slaveSyncMetadataInterval: 300, haSendHeartbeatInterval: 1000 },
     env: { RMQ_LOG_LEVEL: 'warn' },
   });
   const master = layout.nodes.find((n) => n.name === 'broker-a')!;
@@ -94,6 +120,31 @@ test('controller mode: kill -9 of the master promotes the slave, producers resum
     }, 30_000, 'old master rejoined as a slave and caught up');
     stop = true;
     await Promise.all(loops);
+    await assertIdentical(master.port, master.dataDir!, slave.port, slave.dataDir!);
+
+    // Round 2, forcing a diverged tail: the slave (the old master) is frozen, the master stores messages it
+    // cannot get acknowledged (FLUSH_SLAVE_TIMEOUT), then dies; the frozen one resumes and is promoted; the
+    // dead one restarts, must cut its unreplicated tail and rejoin.
+    assert.ok(signalNode(td.dir, 'broker-a', 'SIGSTOP'));
+    // More than the loopback socket buffers hold, so part of it never reaches the frozen replica.
+    const big = randomBytes(64 * 1024);
+    for (let round = 0; round < 5; round++) {
+      const unacked = await Promise.all(Array.from({ length: 50 }, () => producer.send(new Message(topic, big)).then((r) => r.sendStatus, (e: Error) => e.message)));
+      assert.ok(unacked.every((st) => st !== SendStatus.SEND_OK), `not acknowledged: ${unacked.join(',')}`);
+    }
+    assert.ok(signalNode(td.dir, 'broker-a-s1', 'SIGKILL'));
+    assert.ok(signalNode(td.dir, 'broker-a', 'SIGCONT'));
+    await waitUntil(async () => (await runtime(`127.0.0.1:${master.port}`))?.brokerRole === 'SYNC_MASTER', 15_000, 'frozen replica promoted');
+    stop = false;
+    const round2 = acked.length;
+    const loops2 = [loop(), loop()];
+    await waitUntil(() => acked.length > round2 + 100, 20_000, 'traffic on the re-promoted old master');
+    spawnNode(layout, slave, { RMQ_LOG_LEVEL: 'warn' });
+    await waitUntil(async () => (await runtime(`127.0.0.1:${slave.port}`))?.haSlaveConnected === 'true', 30_000, 'dead master rejoined as a slave');
+    stop = true;
+    await Promise.all(loops2);
+    assert.ok(readdirSync(slave.dataDir!).some((f) => f.startsWith('diverged-')), 'the unreplicated tail was moved aside');
+    await assertIdentical(master.port, master.dataDir!, slave.port, slave.dataDir!);
 
     // Every acknowledged message is readable.
     const seen = new Set<string>();

@@ -35,6 +35,8 @@ export class FailoverClient {
   private readonly masterRole: BrokerRole;
   private readonly preferMaster: boolean;
   private startView: GroupView | undefined;
+  private soon: NodeJS.Timeout | undefined;
+  private again = false;
   /** Time of the last promotion (metrics). */
   promotedAt = 0;
 
@@ -75,15 +77,29 @@ export class FailoverClient {
     }
   }
 
+  /**
+   * The acknowledged floor a master reports: a SYNC_MASTER that may acknowledge alone (no slave in sync)
+   * reports its whole log, otherwise what a slave acknowledged.
+   */
+  private ackFloor(store: MessageStore): number {
+    const s = this.b.ha?.service;
+    if (!s) return -1;
+    const max = store.getMaxPhyOffset();
+    if (this.b.config.brokerRole === 'SYNC_MASTER' && !s.isSlaveOk(max) && s.loneMasterOk?.()) return max;
+    return s.slaveAckOffset;
+  }
+
   private async heartbeat(store: MessageStore, timeoutMs = 2000): Promise<GroupView> {
     const c = this.b.config;
     const isMaster = c.brokerRole !== 'SLAVE';
+    const ackOffset = isMaster ? this.ackFloor(store) : -1;
+    const sentEpoch = this.epoch;
     const body = {
       brokerName: c.brokerName,
       addr: this.b.brokerAddr || `${c.brokerIP1}:${c.listenPort}`,
       haAddr: `${c.brokerIP2}:${c.haListenPort}`,
       maxOffset: store.getMaxPhyOffset(),
-      ackOffset: isMaster ? (this.b.ha?.service.slaveAckOffset ?? -1) : -1,
+      ackOffset,
       preferMaster: this.preferMaster,
       epoch: this.epoch,
       isMaster,
@@ -91,7 +107,10 @@ export class FailoverClient {
     const res = await this.rc.invoke(c.controllerAddr, createRequest(CONTROLLER_HEARTBEAT, {}, Buffer.from(JSON.stringify(body))), timeoutMs);
     if (res.code !== ResponseCode.SUCCESS) throw new Error(`controller answered ${res.code}: ${res.remark ?? ''}`);
     this.lastAnswer = Date.now();
-    return JSON.parse(res.body!.toString('utf8')) as GroupView;
+    const view = JSON.parse(res.body!.toString('utf8')) as GroupView;
+    // The controller recorded our floor only if we are still its master for that epoch.
+    if (isMaster && view.masterAddr === this.b.brokerAddr && view.epoch === sentEpoch && this.b.config.brokerRole !== 'SLAVE') this.b.ha?.service.onFloorReported(ackOffset);
+    return view;
   }
 
   private setRole(role: BrokerRole, brokerId: number, store: MessageStore): void {
@@ -177,6 +196,13 @@ export class FailoverClient {
     if (c.brokerRole === 'SLAVE' && this.startView) this.followView(this.startView);
     // RocketMQ 5 semantics: the sync state set shrinks to the master alone when no slave is in sync.
     ha.service.loneMasterOk = () => this.b.config.minInSyncReplicas <= 1;
+    ha.service.onLoneWait = () => {
+      if (this.soon) return;
+      this.soon = setTimeout(() => {
+        this.soon = undefined;
+        void this.tick();
+      }, 5);
+    };
     ha.service.writeGate = () => {
       if (this.b.config.brokerRole === 'SLAVE') return undefined; // the store refuses with its own remark
       if (this.diverged) return 'this broker was demoted; restart it to rejoin as a slave';
@@ -190,7 +216,10 @@ export class FailoverClient {
   }
 
   private async tick(): Promise<void> {
-    if (this.busy) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
     this.busy = true;
     try {
       const store = this.b.store;
@@ -200,6 +229,10 @@ export class FailoverClient {
       this.log.debug({ err: (e as Error).message }, 'controller heartbeat failed');
     } finally {
       this.busy = false;
+    }
+    if (this.again) {
+      this.again = false;
+      void this.tick();
     }
   }
 
@@ -215,6 +248,7 @@ export class FailoverClient {
         this.setRole(this.masterRole, 0, store);
         this.epoch = v.epoch;
         this.confirmed = false;
+        ha.service.onFloorReported(-1);
         this.promotedAt = Date.now();
         this.startMasterServices();
         // Confirm the epoch start (our max offset, before any write), then take writes.
@@ -276,6 +310,7 @@ export class FailoverClient {
 
   shutdown(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearTimeout(this.soon);
     this.rc.close();
   }
 }

@@ -320,8 +320,16 @@ export class HaService {
   private waiters: Waiter[] = [];
   private client: HaClient | undefined;
   private masterHaAddr = '';
-  /** Controller mode with minInSyncReplicas 1: a master without a slave in sync acknowledges alone. */
+  /**
+   * Controller mode with minInSyncReplicas 1: a master without a slave in sync acknowledges alone, once
+   * the controller has recorded an acknowledged-offset floor covering the message (onFloorReported), so
+   * no replica lacking it can be elected.
+   */
   loneMasterOk?: () => boolean;
+  /** Asks for an early controller heartbeat (a lone master has messages waiting for the floor). */
+  onLoneWait?: () => void;
+  private loneWaiters: Waiter[] = [];
+  private reportedFloor = -1;
   /** Controller mode: a reason to refuse writes (master not confirmed, lease expired), else undefined. */
   writeGate?: () => string | undefined;
   /** Called after every replicated append on a slave (tests, lag metrics). */
@@ -441,7 +449,7 @@ export class HaService {
 
   /** SYNC_MASTER: resolves when a slave has acknowledged `target` (status of the replication). */
   waitForSlave(target: number): Promise<PutMessageStatus> {
-    if (!this.isSlaveOk(target)) return Promise.resolve(this.loneMasterOk?.() ? 'PUT_OK' : 'SLAVE_NOT_AVAILABLE');
+    if (!this.isSlaveOk(target)) return this.loneMasterOk?.() ? this.waitForFloor(target) : Promise.resolve('SLAVE_NOT_AVAILABLE');
     if (this.slaveAckOffset >= target) return Promise.resolve('PUT_OK');
     return new Promise((resolve) => {
       const w: Waiter = {
@@ -458,6 +466,41 @@ export class HaService {
       while (i > 0 && this.waiters[i - 1]!.target > target) i--;
       this.waiters.splice(i, 0, w);
     });
+  }
+
+  private waitForFloor(target: number): Promise<PutMessageStatus> {
+    if (this.reportedFloor >= target) return Promise.resolve('PUT_OK');
+    return new Promise((resolve) => {
+      const w: Waiter = {
+        target,
+        resolve,
+        timer: setTimeout(() => {
+          const i = this.loneWaiters.indexOf(w);
+          if (i >= 0) this.loneWaiters.splice(i, 1);
+          resolve('FLUSH_SLAVE_TIMEOUT');
+        }, this.cfg().syncFlushTimeout),
+      };
+      this.loneWaiters.push(w);
+      this.onLoneWait?.();
+    });
+  }
+
+  /** The controller recorded `offset` as this master's acknowledged floor (-1 resets it: new epoch). */
+  onFloorReported(offset: number): void {
+    if (offset < 0) {
+      this.reportedFloor = -1;
+      return;
+    }
+    if (offset > this.reportedFloor) this.reportedFloor = offset;
+    if (this.loneWaiters.length === 0) return;
+    const keep: Waiter[] = [];
+    for (const w of this.loneWaiters) {
+      if (w.target <= this.reportedFloor) {
+        clearTimeout(w.timer);
+        w.resolve('PUT_OK');
+      } else keep.push(w);
+    }
+    this.loneWaiters = keep;
   }
 
   /** Applies the SYNC_MASTER rule to a store answer. */
@@ -495,11 +538,12 @@ export class HaService {
 
   async shutdown(): Promise<void> {
     this.stopSlave();
-    for (const w of this.waiters) {
+    for (const w of [...this.waiters, ...this.loneWaiters]) {
       clearTimeout(w.timer);
       w.resolve('FLUSH_SLAVE_TIMEOUT');
     }
     this.waiters = [];
+    this.loneWaiters = [];
     for (const c of [...this.conns]) c.close();
     const s = this.server;
     this.server = undefined;
