@@ -83,7 +83,7 @@ test('SIGKILL with pending timers: every acknowledged timer message is delivered
         }
       }
       return seen.size === N;
-    }, 15_000, 20);
+    }, 30_000, 20);
     const dups = [...seen.values()].filter((n) => n > 1).length;
     console.log(`# timer crash: ${N} acknowledged, ${pendingAfter} pending after reopen, ${dups} delivered twice`);
     assert.equal(seen.size, N, 'every acknowledged timer message delivered');
