@@ -53,12 +53,13 @@ export class ChunkReader {
   peek(n: number): Buffer {
     const first = this.chunks[0]!;
     if (first.length >= n) return first.subarray(0, n);
-    this.compact();
+    this.compact(n);
     return this.chunks[0]!.subarray(0, n);
   }
 
   /** Consumes and returns `n` bytes (n <= available). */
   take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
     const first = this.chunks[0]!;
     let out: Buffer;
     if (first.length >= n) {
@@ -66,7 +67,7 @@ export class ChunkReader {
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
     } else {
-      this.compact();
+      this.compact(n);
       const all = this.chunks[0]!;
       out = all.subarray(0, n);
       this.chunks[0] = all.subarray(n);
@@ -76,8 +77,12 @@ export class ChunkReader {
     return out;
   }
 
-  private compact(): void {
-    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.length)];
+  /** Merges only the leading chunks needed to hold `n` bytes (never copies the whole backlog). */
+  private compact(n: number): void {
+    let k = 0;
+    let len = 0;
+    while (len < n) len += this.chunks[k++]!.length;
+    if (k > 1) this.chunks.splice(0, k, Buffer.concat(this.chunks.slice(0, k), len));
   }
 }
 
