@@ -68,6 +68,26 @@ export interface HalfMessageInfo {
   checkTimes: number;
 }
 
+interface RecentHalf {
+  queueOffset: number;
+  producerGroup: string;
+  committed: MessageInner;
+  bytes: number;
+}
+
+/** `props` without one property, cut out of the encoded string (no decode/encode). */
+function withoutProperty(props: string, name: string): string {
+  let i = props.startsWith(name + '\u0001') ? 0 : props.indexOf('\u0002' + name + '\u0001');
+  if (i < 0) return props;
+  if (i > 0) i++;
+  const end = props.indexOf('\u0002', i);
+  if (end < 0) return i === 0 ? '' : props.slice(0, i - 1);
+  return props.slice(0, i) + props.slice(end + 1);
+}
+
+const RECENT_MAX = 50_000;
+const RECENT_MAX_BYTES = 64 << 20;
+
 export class TransactionService {
   /** Resolved half queue offsets at or above the check offset. */
   private readonly resolved = new Set<number>();
@@ -78,6 +98,16 @@ export class TransactionService {
   private readonly checkTimes = new Map<number, number>();
   private checkTimesDirty = false;
   readonly listeners: TransactionCheckListener[] = [];
+  /**
+   * Recently prepared half messages by commit-log offset, with their committed form ready: END_TRANSACTION
+   * for them needs no commit-log read or decode. Bounded (RECENT_MAX entries / RECENT_MAX_BYTES); older
+   * ones are read back from the store.
+   */
+  private readonly recent = new Map<number, RecentHalf>();
+  private recentBytes = 0;
+  /** Op records waiting to be written together (one record, offsets joined by ','). */
+  private pendingOps: number[] = [];
+  private opFlush: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
   private rr = 0;
@@ -163,7 +193,7 @@ export class TransactionService {
     const uniq = /UNIQ_KEY\u0001([^\u0002]*)/.exec(props)?.[1];
     if (uniq && !props.includes(PROPERTY.TRANSACTION_ID + '\u0001')) props = appendProperty(props, PROPERTY.TRANSACTION_ID, uniq);
     this.counters.prepared++;
-    return this.b.store.putMessage({
+    const r = await this.b.store.putMessage({
       ...msg,
       topic: HALF_TOPIC,
       queueId: 0,
@@ -171,6 +201,77 @@ export class TransactionService {
       sysFlag: resetTransactionType(msg.sysFlag, SYS_FLAG.TRANSACTION_NOT_TYPE),
       tagsCode: undefined,
     });
+    const a = r.appendResult;
+    if (r.status === 'PUT_OK' && a) {
+      // The committed copy: the message as sent, without TRAN_MSG, under its real topic and queue.
+      let committedProps = withoutProperty(msg.properties, PROPERTY.TRAN_MSG);
+      if (uniq && !committedProps.includes(PROPERTY.TRANSACTION_ID + '\u0001')) committedProps = appendProperty(committedProps, PROPERTY.TRANSACTION_ID, uniq);
+      const pg = /(?:^|\u0002)PGROUP\u0001([^\u0002]*)/.exec(props)?.[1] ?? producerGroup;
+      const bytes = msg.body.length + committedProps.length * 2 + 256;
+      this.recent.set(a.wroteOffset, {
+        queueOffset: a.logicsOffset,
+        producerGroup: pg,
+        bytes,
+        committed: {
+          topic: msg.topic,
+          queueId: msg.queueId,
+          flag: msg.flag,
+          body: msg.body,
+          properties: committedProps,
+          sysFlag: resetTransactionType(msg.sysFlag, SYS_FLAG.TRANSACTION_COMMIT),
+          bornTimestamp: msg.bornTimestamp,
+          bornHost: msg.bornHost,
+          storeHost: this.b.storeHost,
+          reconsumeTimes: msg.reconsumeTimes,
+          preparedTransactionOffset: a.wroteOffset,
+        },
+      });
+      this.recentBytes += bytes;
+      while (this.recent.size > RECENT_MAX || this.recentBytes > RECENT_MAX_BYTES) {
+        const [k, v] = this.recent.entries().next().value as [number, RecentHalf];
+        this.recent.delete(k);
+        this.recentBytes -= v.bytes;
+      }
+    }
+    return r;
+  }
+
+  private forgetRecent(commitLogOffset: number): void {
+    const v = this.recent.get(commitLogOffset);
+    if (v) {
+      this.recent.delete(commitLogOffset);
+      this.recentBytes -= v.bytes;
+    }
+  }
+
+  /** END_TRANSACTION for a half message still in the recent cache. */
+  private async endRecent(commitLogOffset: number, h: RecentHalf, commit: boolean, producerGroup?: string, halfQueueOffset?: number): Promise<EndResult> {
+    if (producerGroup !== undefined && h.producerGroup !== producerGroup) {
+      return { status: 'ILLEGAL', remark: `the producer group ${producerGroup} differs from the half message's ${h.producerGroup}` };
+    }
+    if (halfQueueOffset !== undefined && halfQueueOffset !== h.queueOffset) {
+      return { status: 'ILLEGAL', remark: `the transaction state table offset ${halfQueueOffset} differs from the half message's queue offset ${h.queueOffset}` };
+    }
+    const qo = h.queueOffset;
+    if (this.isResolved(qo) || this.resolving.has(qo)) return { status: 'OK' };
+    this.resolving.add(qo);
+    try {
+      if (commit) {
+        const r = await this.b.putMessage({ ...h.committed });
+        if (r.status !== 'PUT_OK') return { status: 'STORE_FAILED', remark: r.remark ?? r.status };
+        this.b.stats.onPut(1, r.appendResult?.wroteBytes ?? 0);
+        this.counters.committed++;
+      } else {
+        this.counters.rolledBack++;
+      }
+      this.forgetRecent(commitLogOffset);
+      await this.writeOp(OP_TAG_DONE, qo);
+      this.resolved.add(qo);
+      if (this.checkTimes.delete(qo)) this.checkTimesDirty = true;
+      return { status: 'OK' };
+    } finally {
+      this.resolving.delete(qo);
+    }
   }
 
   /**
@@ -179,6 +280,8 @@ export class TransactionService {
    */
   async end(commitLogOffset: number, commit: boolean, producerGroup?: string, halfQueueOffset?: number): Promise<EndResult> {
     const b = this.b;
+    const cached = this.recent.get(commitLogOffset);
+    if (cached) return this.endRecent(commitLogOffset, cached, commit, producerGroup, halfQueueOffset);
     const raw = b.store.selectOneMessageByOffset(commitLogOffset);
     if (!raw) return { status: 'NOT_FOUND', remark: `no half message at commit-log offset ${commitLogOffset}` };
     let m: MessageExt;
@@ -205,6 +308,7 @@ export class TransactionService {
       } else {
         this.counters.rolledBack++;
       }
+      this.forgetRecent(commitLogOffset);
       await this.writeOp(OP_TAG_DONE, qo);
       this.resolved.add(qo);
       if (this.checkTimes.delete(qo)) this.checkTimesDirty = true;
@@ -239,13 +343,32 @@ export class TransactionService {
     return r;
   }
 
-  private async writeOp(tag: string, offset: number): Promise<void> {
+  /**
+   * Records a resolution in the op topic. `d` ops are gathered for one turn of the event loop and written
+   * as one record whose body lists the offsets, each followed by ',' (the 5.x batched form), so
+   * concurrent END_TRANSACTIONs cost one op append together; the promise settles once it is stored.
+   */
+  private writeOp(tag: string, offset: number): Promise<void> {
+    if (tag !== OP_TAG_DONE) return this.putOp(tag, String(offset));
+    this.pendingOps.push(offset);
+    if (!this.opFlush) {
+      this.opFlush = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        const offsets = this.pendingOps;
+        this.pendingOps = [];
+        this.opFlush = undefined;
+        return this.putOp(tag, offsets.length === 1 ? String(offsets[0]) : offsets.join(',') + ',');
+      });
+    }
+    return this.opFlush;
+  }
+
+  private async putOp(tag: string, body: string): Promise<void> {
     const b = this.b;
     const r = await b.store.putMessage({
       topic: OP_TOPIC,
       queueId: 0,
       flag: 0,
-      body: Buffer.from(String(offset)),
+      body: Buffer.from(body),
       properties: `${PROPERTY.TAGS}\u0001${tag}`,
       sysFlag: 0,
       bornTimestamp: Date.now(),
@@ -255,7 +378,7 @@ export class TransactionService {
       preparedTransactionOffset: 0,
       tagsCode: javaStringHashCode(tag),
     });
-    if (r.status !== 'PUT_OK') this.log?.warn({ tag, offset, status: r.status }, 'op record not stored; the half message may be checked again');
+    if (r.status !== 'PUT_OK') this.log?.warn({ tag, body, status: r.status }, 'op record not stored; the half message may be checked again');
   }
 
   /** The half message re-encoded with its real topic/queue and check count (CHECK_TRANSACTION_STATE body). */
@@ -368,6 +491,7 @@ export class TransactionService {
           const times = (this.checkTimes.get(qo) ?? Number(m.properties[PROPERTY.TRANSACTION_CHECK_TIMES] ?? 0)) + 1;
           if (times > b.config.transactionCheckMax) {
             if (await this.moveAside(m, times - 1)) {
+              this.forgetRecent(m.commitLogOffset);
               await this.writeOp(OP_TAG_DONE, qo);
               this.resolved.add(qo);
               this.checkTimes.delete(qo);
