@@ -228,6 +228,7 @@ test('half messages survive a broker restart; the check-back after restart commi
   await cluster.waitRoute(topic);
   const svc = cluster.brokers[0]!.controller.transactionService;
   assert.equal(svc.listHalfMessages().filter((h) => h.topic === topic && h.where === 'half').length, 3, 'three open half messages after restart');
+  assert.equal(svc.listHalfMessages().filter((h) => h.topic !== topic && h.where === 'half').length, 0, 'resolved ones stay resolved (op records, batched or not, read back)');
   decide = 'COMMIT_MESSAGE';
   producer = mk();
   await producer.start();
