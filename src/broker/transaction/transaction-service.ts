@@ -216,7 +216,8 @@ export class TransactionService {
           topic: msg.topic,
           queueId: msg.queueId,
           flag: msg.flag,
-          body: msg.body,
+          // A copy: the request body is a view into the socket's read chunk, which must not be kept alive.
+          body: Buffer.from(msg.body),
           properties: committedProps,
           sysFlag: resetTransactionType(msg.sysFlag, SYS_FLAG.TRANSACTION_COMMIT),
           bornTimestamp: msg.bornTimestamp,
