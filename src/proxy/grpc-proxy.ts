@@ -183,6 +183,10 @@ export class GrpcProxy {
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${this.config.host}:${this.config.grpcServerPort}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
+    // grpc-js leaves Nagle on for accepted sockets: small responses then wait for the peer's delayed
+    // ACK (~40 ms) and pipelined calls stall. grpc-js has no option for it, so reach its HTTP/2 servers.
+    const h2 = (server as unknown as { http2Servers?: Map<import('node:net').Server, unknown> }).http2Servers;
+    for (const s of h2?.keys() ?? []) s.on('connection', (sock: import('node:net').Socket) => sock.setNoDelay(true));
     this.server = server;
     this.boundPort = port;
     this.log.info({ port }, 'gRPC proxy started (local mode)');

@@ -1,0 +1,205 @@
+/**
+ * bench/proxy: the 5.x gRPC path (rocketmq-client-nodejs -> proxy -> broker) against the 4.x remoting
+ * path (our client -> broker) in the same run, against one server child process (name server + broker +
+ * proxy in local mode, as `rmq dev`).
+ *
+ *   node .build/proxy/bench/proxy/main.js [--seconds 5] [--window 64] [--rate 5000] [--latency-seconds 10]
+ *
+ * 1. send throughput, 1 KiB bodies, `window` sends in flight: remoting (DefaultMQProducer) then gRPC
+ *    (Producer.send);
+ * 2. receive throughput of what each sent: remoting (DefaultLitePullConsumer, from the first offset) and
+ *    gRPC (SimpleConsumer loops, receive 32 + ack each message: pop consumption includes the ack);
+ * 3. receive latency at a steady rate over gRPC: a producer paced at `rate` msg/s, a PushConsumer; latency
+ *    = receive time - send time (both clocks are this process's). Prints p50 / p99 / max.
+ * The server's CPU is not included in the client process's figures; one JSON line at the end.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { ConsumeResult, Producer, PushConsumer, SimpleConsumer } from 'rocketmq-client-nodejs';
+import { DefaultLitePullConsumer, DefaultMQProducer, Message } from '../../src/index.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const SECONDS = opt('seconds', 5);
+const WINDOW = opt('window', 64);
+const RATE = opt('rate', 5000);
+const LAT_SECONDS = opt('latency-seconds', 10);
+const BODY = Buffer.alloc(1024, 7);
+const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, close() {} } as any;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds of a process (Linux /proc; 0 elsewhere). */
+function procCpu(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(parts[11]) + Number(parts[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs fn and reports the CPU share (of one core) of this process and of the server. */
+async function withCpu<T>(label: string, serverPid: number, fn: () => Promise<T>): Promise<T> {
+  const c0 = process.cpuUsage();
+  const s0 = procCpu(serverPid);
+  const t0 = Date.now();
+  const r = await fn();
+  const wall = (Date.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  const client = (c.user + c.system) / 1e6 / wall;
+  const server = (procCpu(serverPid) - s0) / wall;
+  console.log(`  ${label}: client CPU ${(client * 100).toFixed(0)}%, server CPU ${(server * 100).toFixed(0)}%`);
+  return r;
+}
+
+async function startServer(topics: string[]): Promise<{ namesrvAddr: string; proxyAddr: string; pid: number; stop: () => void }> {
+  const child = spawn(process.execPath, [new URL('./server-child.js', import.meta.url).pathname, ...topics], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, RMQ_LOG_LEVEL: 'warn' } });
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', resolve);
+    child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+    setTimeout(() => reject(new Error('server start timeout')), 30_000).unref();
+  });
+  const info = JSON.parse(line) as { namesrvAddr: string; proxyAddr: string; pid: number };
+  return { ...info, stop: () => child.stdin!.end() };
+}
+
+/** Runs `send` with `window` calls in flight for `seconds`; returns messages/s. */
+async function pump(seconds: number, window: number, send: () => Promise<unknown>): Promise<{ count: number; rate: number; errors: number }> {
+  let count = 0;
+  let errors = 0;
+  const end = Date.now() + seconds * 1000;
+  const start = Date.now();
+  await Promise.all(
+    Array.from({ length: window }, async () => {
+      while (Date.now() < end) {
+        try {
+          await send();
+          count++;
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return { count, rate: count / ((Date.now() - start) / 1000), errors };
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]! : NaN;
+}
+
+const server = await startServer(['BenchRemoting', 'BenchGrpc', 'BenchLatency']);
+const out: Record<string, unknown> = { seconds: SECONDS, window: WINDOW, bodyBytes: BODY.length };
+try {
+  // ---- send
+  const p4 = new DefaultMQProducer({ producerGroup: 'bench-p4', namesrvAddr: server.namesrvAddr, compressMsgBodyOverHowmuch: 1 << 30 } as any);
+  await p4.start();
+  await p4.send(new Message('BenchRemoting', BODY));
+  const r4 = await withCpu('remoting send', server.pid, () => pump(SECONDS, WINDOW, () => p4.send(new Message('BenchRemoting', BODY))));
+  await p4.shutdown();
+  const p5 = new Producer({ endpoints: server.proxyAddr, namespace: '', topics: ['BenchGrpc'], logger: quiet } as any);
+  await p5.startup();
+  await p5.send({ topic: 'BenchGrpc', body: BODY });
+  const r5 = await withCpu('gRPC send', server.pid, () => pump(SECONDS, WINDOW, () => p5.send({ topic: 'BenchGrpc', body: BODY })));
+  out.sendRemoting = Math.round(r4.rate);
+  out.sendGrpc = Math.round(r5.rate);
+  out.sendRatio = +(r5.rate / r4.rate).toFixed(2);
+  console.log(`send 1 KiB, window ${WINDOW}: remoting ${Math.round(r4.rate)} msg/s (${r4.errors} errors), gRPC ${Math.round(r5.rate)} msg/s (${r5.errors} errors), ratio ${(r5.rate / r4.rate).toFixed(2)}`);
+
+  // ---- receive what each path stored
+  const total4 = r4.count + 1;
+  const c4 = new DefaultLitePullConsumer({ consumerGroup: 'bench-c4', namesrvAddr: server.namesrvAddr, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', pullBatchSize: 32 } as any);
+  c4.subscribe('BenchRemoting', '*');
+  await c4.start();
+  let got4 = 0;
+  const t4 = Date.now();
+  while (got4 < total4 && Date.now() - t4 < 60_000) got4 += (await c4.poll(1000)).length;
+  const recv4 = got4 / ((Date.now() - t4) / 1000);
+  await c4.shutdown();
+
+  const total5 = r5.count + 1;
+  const LOOPS = 8;
+  const consumers: SimpleConsumer[] = [];
+  for (let i = 0; i < 2; i++) {
+    const c = new SimpleConsumer({ endpoints: server.proxyAddr, namespace: '', consumerGroup: 'bench-c5', subscriptions: new Map([['BenchGrpc', '*']]), awaitDuration: 2000, logger: quiet } as any);
+    await c.startup();
+    consumers.push(c);
+  }
+  let got5 = 0;
+  const t5 = Date.now();
+  await Promise.all(
+    Array.from({ length: LOOPS }, async (_, i) => {
+      const c = consumers[i % consumers.length]!;
+      while (got5 < total5 && Date.now() - t5 < 60_000) {
+        const msgs = await c.receive(32, 30_000).catch(() => []);
+        got5 += msgs.length;
+        await Promise.all(msgs.map((m) => c.ack(m).catch(() => undefined)));
+      }
+    }),
+  );
+  const recv5 = got5 / ((Date.now() - t5) / 1000);
+  for (const c of consumers) await c.shutdown();
+  out.receiveRemoting = Math.round(recv4);
+  out.receiveGrpc = Math.round(recv5);
+  out.receiveRatio = +(recv5 / recv4).toFixed(2);
+  console.log(`receive 1 KiB: remoting ${Math.round(recv4)} msg/s (${got4}/${total4}), gRPC receive+ack ${Math.round(recv5)} msg/s (${got5}/${total5}), ratio ${(recv5 / recv4).toFixed(2)}`);
+
+  // ---- latency at a steady rate
+  const lat: number[] = [];
+  const push = new PushConsumer({
+    endpoints: server.proxyAddr,
+    namespace: '',
+    consumerGroup: 'bench-lat',
+    subscriptions: new Map([['BenchLatency', '*']]),
+    messageListener: {
+      consume(m: any) {
+        const sent = Number(m.properties.get('sendMs'));
+        if (sent) lat.push(Date.now() - sent);
+        return ConsumeResult.SUCCESS;
+      },
+    },
+    logger: quiet,
+  } as any);
+  await push.startup();
+  const pl = new Producer({ endpoints: server.proxyAddr, namespace: '', topics: ['BenchLatency'], logger: quiet } as any);
+  await pl.startup();
+  await sleep(1500); // assignments and first receive loops
+  const start = Date.now();
+  let sent = 0;
+  let sendErrors = 0;
+  const inflight = new Set<Promise<unknown>>();
+  while (Date.now() - start < LAT_SECONDS * 1000) {
+    const due = Math.floor(((Date.now() - start) / 1000) * RATE);
+    while (sent < due) {
+      const p = pl.send({ topic: 'BenchLatency', body: BODY, properties: new Map([['sendMs', String(Date.now())]]) }).catch(() => sendErrors++);
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p));
+      sent++;
+    }
+    await sleep(1);
+  }
+  await Promise.all(inflight);
+  const endWait = Date.now() + 10_000;
+  while (lat.length < sent - sendErrors && Date.now() < endWait) await sleep(50);
+  const sorted = lat.slice().sort((a, b) => a - b);
+  out.latencyRate = RATE;
+  out.latencySent = sent;
+  out.latencyReceived = lat.length;
+  out.latencyP50 = pct(sorted, 50);
+  out.latencyP99 = pct(sorted, 99);
+  out.latencyMax = sorted[sorted.length - 1];
+  console.log(`latency at ${RATE} msg/s for ${LAT_SECONDS} s over gRPC: sent ${sent} (${sendErrors} errors), received ${lat.length}, p50 ${pct(sorted, 50)} ms, p99 ${pct(sorted, 99)} ms, max ${sorted[sorted.length - 1]} ms`);
+  await pl.shutdown();
+  await push.shutdown();
+  await p5.shutdown();
+} finally {
+  server.stop();
+}
+console.log(JSON.stringify(out));
+process.exit(0);
