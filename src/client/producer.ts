@@ -94,6 +94,11 @@ export class DefaultMQProducer implements ProducerInner {
   readonly sendMessageHooks: SendMessageHook[] = [];
   private traceDispatcher?: AsyncTraceDispatcher;
 
+  /** @internal The message-trace dispatcher when enableMsgTrace is set (transactional producers trace END_TRANSACTION). */
+  get msgTraceDispatcher(): AsyncTraceDispatcher | undefined {
+    return this.traceDispatcher;
+  }
+
   constructor(options: ProducerOptions = {}) {
     this.producerGroup = options.producerGroup ?? MixAll.DEFAULT_PRODUCER_GROUP;
     this.createTopicKey = options.createTopicKey ?? MixAll.AUTO_CREATE_TOPIC_KEY_TOPIC;

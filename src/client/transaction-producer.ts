@@ -21,6 +21,7 @@ import type { RemotingConnection } from '../remoting/types.js';
 import { MQClientError } from './errors.js';
 import type { Message, MessageExt, SendResult } from './message.js';
 import { DefaultMQProducer, type ProducerOptions } from './producer.js';
+import { emptyRecord, MessageType } from './trace/trace-data.js';
 
 const log = componentLogger('client');
 
@@ -116,6 +117,26 @@ export class TransactionMQProducer extends DefaultMQProducer {
     );
     if (localException !== undefined) req.remark = `executeLocalTransactionBranch exception: ${String(localException)}`;
     await instance.transport.invokeOneway(addr, markOneway(req), this.sendMsgTimeout);
+    this.traceEndTransaction(msg, r.msgId, addr, state, false);
+  }
+
+  /** An EndTransaction trace record (enableMsgTrace). */
+  private traceEndTransaction(msg: Message, msgId: string, brokerAddr: string, state: LocalTransactionState, fromCheck: boolean): void {
+    const d = this.msgTraceDispatcher;
+    if (!d) return;
+    const t = emptyRecord('EndTransaction');
+    t.timestamp = Date.now();
+    t.groupName = this.producerGroup;
+    t.topic = msg.topic;
+    t.msgId = msgId;
+    t.tags = msg.tags ?? '';
+    t.keys = msg.keys ?? '';
+    t.storeHost = brokerAddr;
+    t.msgType = MessageType.Trans_msg_Commit;
+    t.transactionId = msg.transactionId ?? msgId;
+    t.transactionState = state;
+    t.fromTransactionCheck = fromCheck;
+    d.append(t);
   }
 
   /** @internal Called by the client instance for CHECK_TRANSACTION_STATE. */
@@ -148,6 +169,7 @@ export class TransactionMQProducer extends DefaultMQProducer {
       );
       if (error !== undefined) req.remark = `checkLocalTransactionState Exception: ${String(error)}`;
       await conn.invokeOneway(markOneway(req));
+      this.traceEndTransaction(msg, msg.properties[PROPERTY.UNIQ_KEY] ?? msg.msgId, conn.remoteAddress, state, true);
     })().catch((e) => log.warn({ err: e }, 'answering CHECK_TRANSACTION_STATE failed'));
   }
 }

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DefaultMQProducer, DefaultMQPushConsumer, Message, type MessageExt } from '../../src/index.js';
+import { DefaultMQProducer, DefaultMQPushConsumer, Message, TransactionMQProducer, type MessageExt } from '../../src/index.js';
 import { AdminClient } from '../../src/admin/admin-client.js';
 import { queryMsgTraceById, queryTraceRecords } from '../../src/admin/commands/trace.js';
 import { startCluster, waitUntil, type TestCluster } from './client-cluster.js';
@@ -65,5 +65,33 @@ test('enableMsgTrace: send and consume are traced and queryMsgTraceById shows th
     admin.close();
     await consumer.shutdown();
     await producer.shutdown();
+  }
+});
+
+test('enableMsgTrace on a transactional producer: Pub (half) and EndTransaction records', async () => {
+  const topic = 'TraceTxTopic';
+  await cluster.createTopic(topic, 1);
+  const tx = new TransactionMQProducer({
+    producerGroup: 'TraceTxPG',
+    namesrvAddr: cluster.namesrvAddr,
+    enableMsgTrace: true,
+    transactionListener: { executeLocalTransaction: () => 'COMMIT_MESSAGE', checkLocalTransaction: () => 'COMMIT_MESSAGE' },
+  });
+  await tx.start();
+  const admin = new AdminClient({ namesrvAddr: cluster.namesrvAddr });
+  try {
+    const r = await tx.sendMessageInTransaction(new Message(topic, 'tx traced', { keys: 'tx-key' }));
+    await waitUntil(async () => (await queryTraceRecords(admin, r.msgId)).some((x) => x.type === 'EndTransaction'), 10000, 'the EndTransaction record');
+    const records = await queryTraceRecords(admin, r.msgId);
+    const pub = records.find((x) => x.type === 'Pub')!;
+    assert.equal(pub.msgType, 1, 'Trans_Msg_Half');
+    const end = records.find((x) => x.type === 'EndTransaction')!;
+    assert.equal(end.transactionState, 'COMMIT_MESSAGE');
+    assert.equal(end.fromTransactionCheck, false);
+    assert.equal(end.groupName, 'TraceTxPG');
+    assert.equal(end.keys, 'tx-key');
+  } finally {
+    admin.close();
+    await tx.shutdown();
   }
 });
