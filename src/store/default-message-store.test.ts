@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultMessageStore } from './default-message-store.js';
 import { FaultFileIO } from './fault-file-io.js';
-import { makeMessage, testConfig, STORE_HOST, BORN_HOST } from './testing.js';
+import { makeMessage, testConfig } from './testing.js';
 import { decodeRecord } from '../message/message-record.js';
 import { javaStringHashCode } from '../common/java-hash.js';
 import { tempDir } from '../../test/support/paths.js';
@@ -214,8 +214,6 @@ test('listener is called after the entry is visible; time lookup', async () => {
     assert.equal(s.getOffsetInQueueByTime('Time', 0, 1_005_000), 5);
     assert.equal(s.getOffsetInQueueByTime('Time', 0, 9_999_999), 10);
     assert.equal(s.getEarliestMessageTime('Time', 0), 1_000_000);
-    void STORE_HOST;
-    void BORN_HOST;
   } finally {
     await s.shutdown();
     cleanup();

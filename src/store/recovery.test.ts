@@ -7,9 +7,6 @@ import { makeMessage, testConfig } from './testing.js';
 import { decodeRecord } from '../message/message-record.js';
 import type { MessageStoreConfig } from './types.js';
 
-const silent = { logger: undefined };
-void silent;
-
 /** Every message of a queue, read through its consume queue. */
 function readQueue(s: DefaultMessageStore, topic: string, queueId: number): Buffer[] {
   const out: Buffer[] = [];
