@@ -485,6 +485,11 @@ export class TransactionService {
           }
           const immunity = Number(m.properties[PROPERTY.CHECK_IMMUNITY_TIME_IN_SECONDS] ?? 0) * 1000;
           const age = now - m.storeTimestamp;
+          if (age > b.config.fileReservedTime * 3_600_000) {
+            // Older than the commit log keeps files: it is about to be deleted, stop checking it (as Apache).
+            this.log?.info({ halfOffset: qo, uniqKey: m.properties[PROPERTY.UNIQ_KEY] }, 'half message older than fileReservedTime, no longer checked');
+            continue;
+          }
           if (age < Math.max(b.config.transactionTimeOut, immunity)) {
             if (firstOpen < 0) firstOpen = qo;
             continue;
