@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DefaultMQProducer, DefaultMQPushConsumer, Message, TransactionMQProducer } from '../../src/index.js';
+import { DefaultMQProducer, DefaultMQPushConsumer, Message, MessageSelector, TransactionMQProducer } from '../../src/index.js';
 import { AdminClient } from '../../src/admin/admin-client.js';
 import { whyNotConsumed } from '../../src/admin/commands/why-not-consumed.js';
 import type { Diagnosis } from '../../src/broker/diagnosis/why-not-consumed.js';
@@ -18,7 +18,7 @@ const TOPIC = 'WhyTopic';
 
 before(async () => {
   const levels = [...Array(17).fill('100ms'), '1h'].join(' ');
-  cluster = await startCluster({ broker: { traceTopicEnable: true, messageDelayLevel: levels } });
+  cluster = await startCluster({ broker: { traceTopicEnable: true, messageDelayLevel: levels, enablePropertyFilter: true } });
   await cluster.createTopic(TOPIC, 1);
   await cluster.waitRoute('RMQ_SYS_TRACE_TOPIC');
   producer = new DefaultMQProducer({ producerGroup: 'WhyPG', namesrvAddr: cluster.namesrvAddr, enableMsgTrace: true });
@@ -107,4 +107,29 @@ test('transactions, no consumer online, unknown id', async () => {
   const d3 = await why('0A0A0A0A0A0A0A0A0A0A0A0A0A0A0A0A', 'WhyCG');
   assert.equal(d3.verdict, 'NOT_FOUND');
   assert.equal(d3.found, false);
+});
+
+test('filtered out by the group\'s SQL92 selector', async () => {
+  const topic = 'WhySqlTopic';
+  await cluster.createTopic(topic, 1);
+  const eu = new Message(topic, 'eu order', { properties: { region: 'eu' } });
+  const us = new Message(topic, 'us order', { properties: { region: 'us' } });
+  await producer.send(eu);
+  const usResult = await producer.send(us);
+  const got: string[] = [];
+  const c = new DefaultMQPushConsumer({ consumerGroup: 'WhySqlCG', namesrvAddr: cluster.namesrvAddr, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', pollNameServerInterval: 500 });
+  c.subscribe(topic, MessageSelector.bySql("region = 'eu'"));
+  c.registerMessageListener(async (msgs) => {
+    for (const m of msgs) got.push(m.body.toString());
+    return 'CONSUME_SUCCESS';
+  });
+  await c.start();
+  try {
+    await waitUntil(() => got.includes('eu order'), 15000, 'the eu order consumed');
+    const d = await why(usResult.msgId, 'WhySqlCG');
+    assert.equal(d.verdict, 'FILTERED_BY_SQL', d.summary);
+    assert.match(d.summary, /region = 'eu'/);
+  } finally {
+    await c.shutdown();
+  }
 });
