@@ -9,6 +9,8 @@
  *    (Producer.send);
  * 2. receive throughput of what each sent: remoting (DefaultLitePullConsumer, from the first offset) and
  *    gRPC (SimpleConsumer loops, receive 32 + ack each message: pop consumption includes the ack);
+ * 2b. the same over a lean gRPC client (grpc-js with the same protos, one message per SendMessage,
+ *    ReceiveMessage 32 + one AckMessage per batch): the proxy's own cost without the official client's;
  * 3. receive latency at a steady rate over gRPC: a producer paced at `rate` msg/s, a PushConsumer; latency
  *    = receive time - send time (both clocks are this process's). Prints p50 / p99 / max.
  * The server's CPU is not included in the client process's figures; one JSON line at the end.
@@ -16,7 +18,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import * as grpc from '@grpc/grpc-js';
 import { ConsumeResult, Producer, PushConsumer, SimpleConsumer } from 'rocketmq-client-nodejs';
+import { messagingServiceDefinition } from '../../src/proxy/proto.js';
 import { DefaultLitePullConsumer, DefaultMQProducer, Message } from '../../src/index.js';
 
 const args = process.argv.slice(2);
@@ -28,6 +32,8 @@ const SECONDS = opt('seconds', 5);
 const WINDOW = opt('window', 64);
 const RATE = opt('rate', 5000);
 const LAT_SECONDS = opt('latency-seconds', 10);
+/** --latency-sender client: pace with rocketmq-client-nodejs instead of the lean client. */
+const LEAN_SENDER = !(args.includes('--latency-sender') && args[args.indexOf('--latency-sender') + 1] === 'client');
 const BODY = Buffer.alloc(1024, 7);
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, close() {} } as any;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -94,7 +100,27 @@ function pct(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]! : NaN;
 }
 
-const server = await startServer(['BenchRemoting', 'BenchGrpc', 'BenchLatency']);
+/** A bare MessagingService client on the same protos (no rocketmq-client-nodejs overhead). */
+function rawClient(addr: string): { call: (rpc: string, req: unknown) => Promise<any>; stream: (rpc: string, req: unknown) => Promise<any[]>; close: () => void } {
+  const Ctor = grpc.makeGenericClientConstructor(messagingServiceDefinition() as any, 'MessagingService');
+  const c = new Ctor(addr, grpc.credentials.createInsecure()) as any;
+  const md = new grpc.Metadata();
+  md.set('x-mq-client-id', `bench-raw@${process.pid}`);
+  return {
+    call: (rpc, req) => new Promise((res, rej) => c[rpc](req, md, { deadline: Date.now() + 10_000 }, (e: Error | null, r: any) => (e ? rej(e) : res(r)))),
+    stream: (rpc, req) =>
+      new Promise((res, rej) => {
+        const out: any[] = [];
+        const s = c[rpc](req, md, { deadline: Date.now() + 10_000 });
+        s.on('data', (d: any) => out.push(d));
+        s.on('error', rej);
+        s.on('end', () => res(out));
+      }),
+    close: () => c.close(),
+  };
+}
+
+const server = await startServer(['BenchRemoting', 'BenchGrpc', 'BenchLatency', 'BenchRaw']);
 const out: Record<string, unknown> = { seconds: SECONDS, window: WINDOW, bodyBytes: BODY.length };
 try {
   // ---- send
@@ -119,7 +145,9 @@ try {
   await c4.start();
   let got4 = 0;
   const t4 = Date.now();
-  while (got4 < total4 && Date.now() - t4 < 60_000) got4 += (await c4.poll(1000)).length;
+  await withCpu('remoting receive', server.pid, async () => {
+    while (got4 < total4 && Date.now() - t4 < 60_000) got4 += (await c4.poll(1000)).length;
+  });
   const recv4 = got4 / ((Date.now() - t4) / 1000);
   await c4.shutdown();
 
@@ -133,7 +161,7 @@ try {
   }
   let got5 = 0;
   const t5 = Date.now();
-  await Promise.all(
+  await withCpu('gRPC receive+ack', server.pid, () => Promise.all(
     Array.from({ length: LOOPS }, async (_, i) => {
       const c = consumers[i % consumers.length]!;
       while (got5 < total5 && Date.now() - t5 < 60_000) {
@@ -142,13 +170,44 @@ try {
         await Promise.all(msgs.map((m) => c.ack(m).catch(() => undefined)));
       }
     }),
-  );
+  ));
   const recv5 = got5 / ((Date.now() - t5) / 1000);
   for (const c of consumers) await c.shutdown();
   out.receiveRemoting = Math.round(recv4);
   out.receiveGrpc = Math.round(recv5);
   out.receiveRatio = +(recv5 / recv4).toFixed(2);
   console.log(`receive 1 KiB: remoting ${Math.round(recv4)} msg/s (${got4}/${total4}), gRPC receive+ack ${Math.round(recv5)} msg/s (${got5}/${total5}), ratio ${(recv5 / recv4).toFixed(2)}`);
+
+  // ---- lean gRPC client: the proxy's cost alone
+  const raw = rawClient(server.proxyAddr);
+  let rawId = 0;
+  const rawSend = await withCpu('lean gRPC send', server.pid, () =>
+    pump(SECONDS, WINDOW, async () => {
+      const r = await raw.call('SendMessage', { messages: [{ topic: { name: 'BenchRaw' }, body: BODY, systemProperties: { messageId: `RAW${process.pid}x${rawId++}`, messageType: 1, bornHost: 'bench', bornTimestamp: { seconds: Math.floor(Date.now() / 1000), nanos: 0 } } }] });
+      if (r.status.code !== 20000) throw new Error(r.status.message);
+    }),
+  );
+  const rawTotal = rawSend.count;
+  let rawGot = 0;
+  const tr = Date.now();
+  await withCpu('lean gRPC receive+ack', server.pid, () =>
+    Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (rawGot < rawTotal && Date.now() - tr < 60_000) {
+          const items = await raw
+            .stream('ReceiveMessage', { group: { name: 'bench-raw' }, messageQueue: { topic: { name: 'BenchRaw' }, id: -1 }, filterExpression: { type: 1, expression: '*' }, batchSize: 32, invisibleDuration: { seconds: 30, nanos: 0 }, longPollingTimeout: { seconds: 5, nanos: 0 } })
+            .catch(() => []);
+          const msgs = items.filter((i: any) => i.message).map((i: any) => i.message);
+          rawGot += msgs.length;
+          if (msgs.length) await raw.call('AckMessage', { group: { name: 'bench-raw' }, topic: { name: 'BenchRaw' }, entries: msgs.map((m: any) => ({ messageId: m.systemProperties.messageId, receiptHandle: m.systemProperties.receiptHandle })) });
+        }
+      }),
+    ),
+  );
+  const rawRecv = rawGot / ((Date.now() - tr) / 1000);
+  out.sendGrpcLean = Math.round(rawSend.rate);
+  out.receiveGrpcLean = Math.round(rawRecv);
+  console.log(`lean gRPC client: send ${Math.round(rawSend.rate)} msg/s (ratio ${(rawSend.rate / r4.rate).toFixed(2)}), receive+ack ${Math.round(rawRecv)} msg/s (${rawGot}/${rawTotal}, ratio ${(rawRecv / recv4).toFixed(2)})`);
 
   // ---- latency at a steady rate
   const lat: number[] = [];
@@ -177,7 +236,14 @@ try {
   while (Date.now() - start < LAT_SECONDS * 1000) {
     const due = Math.floor(((Date.now() - start) / 1000) * RATE);
     while (sent < due) {
-      const p = pl.send({ topic: 'BenchLatency', body: BODY, properties: new Map([['sendMs', String(Date.now())]]) }).catch(() => sendErrors++);
+      const now = Date.now();
+      // The lean client paces the sends (the official producer alone cannot sustain high rates here).
+      const p = (LEAN_SENDER
+        ? raw.call('SendMessage', { messages: [{ topic: { name: 'BenchLatency' }, body: BODY, userProperties: { sendMs: String(now) }, systemProperties: { messageId: `LAT${process.pid}x${sent}`, messageType: 1, bornHost: 'bench', bornTimestamp: { seconds: Math.floor(now / 1000), nanos: 0 } } }] }).then((r: any) => {
+            if (r.status.code !== 20000) throw new Error(r.status.message);
+          })
+        : pl.send({ topic: 'BenchLatency', body: BODY, properties: new Map([['sendMs', String(now)]]) })
+      ).catch(() => sendErrors++);
       inflight.add(p);
       void p.finally(() => inflight.delete(p));
       sent++;
@@ -194,7 +260,9 @@ try {
   out.latencyP50 = pct(sorted, 50);
   out.latencyP99 = pct(sorted, 99);
   out.latencyMax = sorted[sorted.length - 1];
-  console.log(`latency at ${RATE} msg/s for ${LAT_SECONDS} s over gRPC: sent ${sent} (${sendErrors} errors), received ${lat.length}, p50 ${pct(sorted, 50)} ms, p99 ${pct(sorted, 99)} ms, max ${sorted[sorted.length - 1]} ms`);
+  out.latencySender = LEAN_SENDER ? 'lean' : 'client';
+  console.log(`latency at ${RATE} msg/s (${LEAN_SENDER ? 'lean' : 'official'} sender, PushConsumer) for ${LAT_SECONDS} s over gRPC: sent ${sent} (${sendErrors} errors), received ${lat.length}, p50 ${pct(sorted, 50)} ms, p99 ${pct(sorted, 99)} ms, max ${sorted[sorted.length - 1]} ms`);
+  raw.close();
   await pl.shutdown();
   await push.shutdown();
   await p5.shutdown();

@@ -584,17 +584,18 @@ export class GrpcProxy {
   private async ackMessage(req: any): Promise<Record<string, unknown>> {
     const group: string = req.group?.name ?? '';
     const topic: string = req.topic?.name ?? '';
-    const entries: Record<string, unknown>[] = [];
-    for (const e of req.entries ?? []) {
-      const h = parseHandle(e.receiptHandle);
-      let s: Status;
-      if (!h) s = st(Code.INVALID_RECEIPT_HANDLE, 'receipt handle is malformed');
-      else {
-        const r = await this.b.popMessageService.ack(group, topic, h);
-        s = r === 'OK' ? ok() : st(Code.INVALID_RECEIPT_HANDLE, r === 'EXPIRED' ? 'the receipt handle has expired' : 'the receipt handle is invalid');
-      }
-      entries.push({ messageId: e.messageId, receiptHandle: e.receiptHandle, status: s });
-    }
+    const entries: Record<string, unknown>[] = await Promise.all(
+      ((req.entries ?? []) as any[]).map(async (e) => {
+        const h = parseHandle(e.receiptHandle);
+        let s: Status;
+        if (!h) s = st(Code.INVALID_RECEIPT_HANDLE, 'receipt handle is malformed');
+        else {
+          const r = await this.b.popMessageService.ack(group, topic, h);
+          s = r === 'OK' ? ok() : st(Code.INVALID_RECEIPT_HANDLE, r === 'EXPIRED' ? 'the receipt handle has expired' : 'the receipt handle is invalid');
+        }
+        return { messageId: e.messageId, receiptHandle: e.receiptHandle, status: s };
+      }),
+    );
     const codes = new Set(entries.map((x) => (x.status as Status).code));
     const status = codes.size <= 1 ? ((entries[0]?.status as Status | undefined) ?? ok()) : st(Code.MULTIPLE_RESULTS, 'multiple results');
     return { status, entries };

@@ -348,6 +348,19 @@ export class PopMessageService {
     }
   }
 
+  /** Appends a revive record (synchronously, in order) and records the CK's offset when written. */
+  private writeReviveAsync(ck: CheckPoint | undefined, tag: string, body: Record<string, unknown>, keys: string): void {
+    this.writeRevive(tag, body, keys).then(
+      (off) => {
+        if (ck) ck.reviveOffset = off < 0 ? 0 : off;
+      },
+      (e: Error) => {
+        this.log?.error({ tag, err: e.message }, 'revive log append failed');
+        if (ck) ck.reviveOffset = 0;
+      },
+    );
+  }
+
   // ---------------------------------------------------------------- pop
 
   private filterOf(topic: string, expType: string | undefined, exp: string | undefined): MessageFilter | Error {
@@ -516,7 +529,9 @@ export class PopMessageService {
       });
     }
     const body = { so: ck.startOffset, d: ck.offsets.map((o) => o - ck.startOffset), n: ck.offsets.length, pt: now, it: req.invisibleTime, c: req.group, t: topic, q: qid, bn: this.brokerName, ro: 0 };
-    ck.reviveOffset = await this.writeRevive(CK_TAG, body, `${req.group}${topic}${qid}${ck.startOffset}${now}`);
+    // The record is appended now (in order, before any later offset commit is persisted); its write
+    // completes in the background, so a receive does not wait one disk write per queue.
+    this.writeReviveAsync(ck, CK_TAG, body, `${req.group}${topic}${qid}${ck.startOffset}${now}`);
   }
 
   private orderKey(group: string, topic: string, qid: number): string {
@@ -629,7 +644,7 @@ export class PopMessageService {
       this.cks.delete(ck.key);
     }
     const body = { ao: [e.queueOffset], so: ck.startOffset, c: group, t: storeTopic, q: e.queueId, pt: ck.popTime, bn: this.brokerName, rq: 0 };
-    await this.writeRevive(ACK_TAG, body, `${group}${storeTopic}${e.queueId}${e.queueOffset}`);
+    this.writeReviveAsync(undefined, ACK_TAG, body, `${group}${storeTopic}${e.queueId}${e.queueOffset}`);
     return 'OK';
   }
 
@@ -666,13 +681,13 @@ export class PopMessageService {
     this.cks.set(ck.key, ck);
     this.heap.push(ck);
     const body = { so: ck.startOffset, d: [0], n: 1, pt: popTime, it: invisibleTime, c: group, t: storeTopic, q: e.queueId, bn: this.brokerName, ro: 0 };
-    ck.reviveOffset = await this.writeRevive(CK_TAG, body, `${group}${storeTopic}${e.queueId}${e.queueOffset}${popTime}`);
+    this.writeReviveAsync(ck, CK_TAG, body, `${group}${storeTopic}${e.queueId}${e.queueOffset}${popTime}`);
     old.acked.add(e.queueOffset);
     if (old.acked.size >= old.offsets.length) {
       old.done = true;
       this.cks.delete(old.key);
     }
-    await this.writeRevive(ACK_TAG, { ao: [e.queueOffset], so: old.startOffset, c: group, t: storeTopic, q: e.queueId, pt: old.popTime, bn: this.brokerName, rq: 0 }, `${group}${storeTopic}${e.queueId}${e.queueOffset}`);
+    this.writeReviveAsync(undefined, ACK_TAG, { ao: [e.queueOffset], so: old.startOffset, c: group, t: storeTopic, q: e.queueId, pt: old.popTime, bn: this.brokerName, rq: 0 }, `${group}${storeTopic}${e.queueId}${e.queueOffset}`);
     return { status: 'OK', extraInfo: { ...e, startOffset: e.queueOffset, popTime, invisibleTime } };
   }
 
