@@ -45,8 +45,9 @@ describe('rmq dev', () => {
       sock.on('error', reject);
     });
     console.log(`rmq dev ready in ${readyMs} ms`);
-    // The target is under 1 s (about 150-300 ms here); the bound leaves room for a loaded test machine.
-    assert.ok(readyMs < 2500, `rmq dev took ${readyMs} ms to be ready`);
+    // The target is under 1 s (150-450 ms here with the gRPC proxy); the bound leaves room for a
+    // heavily loaded test machine (the figure is printed above).
+    assert.ok(readyMs < 5000, `rmq dev took ${readyMs} ms to be ready`);
     assert.ok(existsSync(join(tmp.dir, 'broker')), 'broker data under --data');
   });
 
