@@ -50,12 +50,12 @@ test('SYNC_MASTER without a slave answers SLAVE_NOT_AVAILABLE (the message is st
   assert.equal(m.broker.store.getMaxOffsetInQueue('HaTopic', Number(res.extFields?.queueId ?? 0)), 1);
 });
 
-test('replication: every record byte-identical on the slave, slave consume queues serve pulls, slave refuses writes', async () => {
+test('replication: every record byte-identical on the slave, slave consume queues and index serve reads, slave refuses writes', async () => {
   const m = await master('SYNC_MASTER');
   const s = await slave(m);
   await waitFor(() => m.broker.ha!.service.connectionCount === 1, 5000);
   for (let i = 0; i < 300; i++) {
-    const res = await send(m, 'HaTopic', `body-${i}-`.padEnd(50 + (i % 700), 'x'), { queueId: i % 4 });
+    const res = await send(m, 'HaTopic', `body-${i}-`.padEnd(50 + (i % 700), 'x'), { queueId: i % 4, keys: `key-${i}` });
     assert.equal(res.code, ResponseCode.SUCCESS, `send ${i}: ${res.code} ${res.remark}`);
   }
   // Acknowledged by SYNC_MASTER means the slave already has the bytes.
@@ -70,6 +70,10 @@ test('replication: every record byte-identical on the slave, slave consume queue
     assert.equal(records(res).length, 32);
     assert.equal(res.extFields?.suggestWhichBrokerId, '0', 'slave suggests the master');
   }
+  // ... and its own index.
+  const q = s.broker.store.queryMessage('HaTopic', 'key-123', 32, 0, Date.now() + 1000);
+  assert.equal(q.messages.length, 1, 'index built on the slave');
+  assert.ok(q.messages[0]!.equals(m.broker.store.queryMessage('HaTopic', 'key-123', 32, 0, Date.now() + 1000).messages[0]!));
   const w = await send(s, 'HaTopic', 'to the slave');
   assert.equal(w.code, ResponseCode.SERVICE_NOT_AVAILABLE);
   assert.match(w.remark ?? '', /slave/);

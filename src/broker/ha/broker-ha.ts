@@ -35,6 +35,7 @@ export class BrokerHa {
   readonly service: HaService;
   private readonly remoting = new RemotingClient({ connectTimeoutMs: 1000 }, undefined);
   private syncTimer: NodeJS.Timeout | undefined;
+  private findMasterTimer: NodeJS.Timeout | undefined;
   private syncing = false;
   /** Master remoting address as learnt from the name server ("" = unknown). */
   masterAddr = '';
@@ -69,6 +70,13 @@ export class BrokerHa {
     };
     this.syncTimer = setInterval(() => void this.syncMetadata(), Math.max(200, c.slaveSyncMetadataInterval));
     this.syncTimer.unref?.();
+    // A slave that started before its master registered learns nothing from its first REGISTER_BROKER;
+    // ask again every second until the master's address is known (not every registerNameServerPeriod).
+    this.findMasterTimer = setInterval(() => {
+      if (b.config.brokerRole !== 'SLAVE' || this.service.masterHaAddress) return;
+      void b.registerBrokerAll();
+    }, 1000);
+    this.findMasterTimer.unref?.();
   }
 
   /** REGISTER_BROKER answer: the master's HA and remoting addresses (empty while the master is down). */
@@ -227,6 +235,7 @@ export class BrokerHa {
 
   async shutdown(): Promise<void> {
     if (this.syncTimer) clearInterval(this.syncTimer);
+    if (this.findMasterTimer) clearInterval(this.findMasterTimer);
     await this.service.shutdown();
     this.remoting.close();
   }
