@@ -202,6 +202,7 @@ export function buildProgram(): Command {
     .description('Failover controller for brokers with enableControllerMode=true (port 9878; docs/ha.md)')
     .option('--port <port>', 'listen port', '9878')
     .option('--heartbeat-timeout <ms>', 'a broker silent this long is dead', '3000')
+    .option('--data <dir>', 'directory for controller-state.json (epochs survive a restart)')
     .action(async (opts: Record<string, unknown>) => {
       const { runController } = await import('../broker/ha/controller/run.js');
       const code = await runController(opts);

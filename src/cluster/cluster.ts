@@ -225,7 +225,7 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterLayout> {
     const port = nsBase === 0 ? await freePortPair() : nsBase + 2;
     controllerAddr = `127.0.0.1:${port}`;
     layout.controllerAddr = controllerAddr;
-    layout.nodes.push({ name: 'controller', kind: 'controller', port, log: join(dataDir, 'logs', 'controller.log'), args: ['controller', '--port', String(port), '--heartbeat-timeout', String(o.controllerTimeoutMs ?? 3000)] });
+    layout.nodes.push({ name: 'controller', kind: 'controller', port, log: join(dataDir, 'logs', 'controller.log'), dataDir: join(dataDir, 'controller'), args: ['controller', '--port', String(port), '--heartbeat-timeout', String(o.controllerTimeoutMs ?? 3000), '--data', join(dataDir, 'controller')] });
   }
   nsPorts.forEach((port, i) => {
     const name = `namesrv-${i + 1}`;

@@ -9,7 +9,8 @@ import { createResponse } from '../../../protocol/remoting-command.js';
 import { ResponseCode } from '../../../protocol/response-code.js';
 import { RemotingServer } from '../../../remoting/remoting-server.js';
 import { componentLogger, type Logger } from '../../../common/logger.js';
-import { ElectionState, type HeartbeatInput } from './election.js';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { ElectionState, type HeartbeatInput, type PersistedState } from './election.js';
 
 export const CONTROLLER_HEARTBEAT = 1004;
 
@@ -18,6 +19,8 @@ export interface ControllerOptions {
   port: number;
   heartbeatTimeoutMs?: number;
   electDelayMs?: number;
+  /** File keeping the election state across restarts (written before answering when it changes). */
+  statePath?: string;
 }
 
 export class ControllerServer {
@@ -41,8 +44,24 @@ export class ControllerServer {
       const before = this.state.events.length;
       const view = this.state.heartbeat(Date.now(), hb);
       this.logElections(before);
+      this.persist();
       return createResponse(req, ResponseCode.SUCCESS, undefined, {}, Buffer.from(JSON.stringify(view)));
     });
+  }
+
+  private saved = -1;
+
+  /** Saves the state when it changed (tmp file + rename), before the answer that depends on it leaves. */
+  private persist(): void {
+    const p = this.o.statePath;
+    if (!p || this.state.version === this.saved) return;
+    try {
+      writeFileSync(p + '.tmp', JSON.stringify(this.state.toJSON()));
+      renameSync(p + '.tmp', p);
+      this.saved = this.state.version;
+    } catch (e) {
+      this.log.error({ err: (e as Error).message, path: p }, 'saving controller state failed');
+    }
   }
 
   private logElections(from: number): void {
@@ -50,11 +69,18 @@ export class ControllerServer {
   }
 
   async start(): Promise<number> {
+    const p = this.o.statePath;
+    if (p && existsSync(p)) {
+      this.state.load(JSON.parse(readFileSync(p, 'utf8')) as PersistedState, Date.now());
+      this.saved = this.state.version;
+      this.log.info({ path: p, groups: this.state.groupNames() }, 'controller state loaded');
+    }
     const { port } = await this.server.listen();
     this.timer = setInterval(() => {
       const before = this.state.events.length;
       this.state.tick(Date.now());
       this.logElections(before);
+      this.persist();
     }, 200);
     this.timer.unref?.();
     this.log.info({ port }, 'controller started');

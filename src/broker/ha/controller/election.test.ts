@@ -217,3 +217,20 @@ test('seeded simulation: crashes, restarts and lost heartbeats never lose an ack
   );
   assert.ok(elections > 40, `failovers happened (${elections} elections)`);
 });
+
+test('election state survives a controller restart (epochs, master, floors, replica ids)', () => {
+  const c = new ElectionState({ heartbeatTimeoutMs: 3000, electDelayMs: 3000 });
+  c.heartbeat(0, { brokerName: 'g', addr: 'a', haAddr: 'a:1', maxOffset: 0, ackOffset: -1, preferMaster: true, epoch: 0, isMaster: false });
+  c.heartbeat(10, { brokerName: 'g', addr: 'b', haAddr: 'b:1', maxOffset: 0, ackOffset: -1, preferMaster: false, epoch: 0, isMaster: false });
+  c.heartbeat(500, { brokerName: 'g', addr: 'a', haAddr: 'a:1', maxOffset: 50, ackOffset: 40, preferMaster: true, epoch: 1, isMaster: true });
+  c.heartbeat(4000, { brokerName: 'g', addr: 'b', haAddr: 'b:1', maxOffset: 45, ackOffset: -1, preferMaster: false, epoch: 1, isMaster: false });
+  c.tick(4000);
+  const saved = JSON.parse(JSON.stringify(c.toJSON()));
+  const r = new ElectionState({ heartbeatTimeoutMs: 3000, electDelayMs: 3000 });
+  r.load(saved, 10_000);
+  const v = r.heartbeat(10_001, { brokerName: 'g', addr: 'a', haAddr: 'a:1', maxOffset: 50, ackOffset: -1, preferMaster: true, epoch: 1, isMaster: true });
+  assert.equal(v.epoch, 2, 'a restarted controller does not bootstrap again');
+  assert.equal(v.masterAddr, 'b');
+  assert.equal(v.replicaId, 1);
+  assert.deepEqual(r.tick(11_000), [], 'nobody declared dead right after the restart');
+});

@@ -74,10 +74,17 @@ export interface ElectionEvent {
   reason: string;
 }
 
+/** What survives a controller restart (epochs, masters, replica ids, acknowledged floors). */
+export interface PersistedState {
+  groups: Array<{ name: string; epoch: number; masterAddr: string; epochs: EpochEntry[]; nextId: number; masterAckOffset: number; replicas: Array<{ id: number; addr: string; haAddr: string; maxOffset: number; preferMaster: boolean }> }>;
+}
+
 export class ElectionState {
   private readonly groups = new Map<string, Group>();
   /** Every election, in order (tests, logs). */
   readonly events: ElectionEvent[] = [];
+  /** Bumped when anything that must survive a restart changes (not heartbeat times or offsets). */
+  version = 0;
 
   constructor(readonly cfg: ElectionConfig) {}
 
@@ -96,6 +103,7 @@ export class ElectionState {
     if (!r) {
       r = { id: g.nextId++, addr: hb.addr, haAddr: hb.haAddr, lastHeartbeat: now, maxOffset: hb.maxOffset, ackOffset: -1, preferMaster: hb.preferMaster };
       g.replicas.set(hb.addr, r);
+      this.version++;
     }
     r.lastHeartbeat = now;
     r.haAddr = hb.haAddr;
@@ -103,10 +111,16 @@ export class ElectionState {
     r.preferMaster = hb.preferMaster;
     if (g.masterAddr === hb.addr && hb.isMaster && hb.epoch === g.epoch) {
       r.ackOffset = hb.ackOffset;
-      if (hb.ackOffset > g.masterAckOffset) g.masterAckOffset = hb.ackOffset;
+      if (hb.ackOffset > g.masterAckOffset) {
+        g.masterAckOffset = hb.ackOffset;
+        this.version++;
+      }
       const e = g.epochs[g.epochs.length - 1];
       // The new master confirms where its epoch starts before it accepts any write.
-      if (e && e.epoch === g.epoch && e.startOffset < 0) e.startOffset = hb.maxOffset;
+      if (e && e.epoch === g.epoch && e.startOffset < 0) {
+        e.startOffset = hb.maxOffset;
+        this.version++;
+      }
     }
     // Bootstrap: the preferred master takes epoch 1 at once.
     if (g.epoch === 0 && hb.preferMaster) this.elect(g, r, 'bootstrap (preferred master)');
@@ -136,6 +150,7 @@ export class ElectionState {
     g.masterAddr = r.addr;
     g.masterAckOffset = -1;
     g.epochs.push({ epoch: g.epoch, masterAddr: r.addr, startOffset: -1 });
+    this.version++;
     this.events.push({ brokerName: g.name, epoch: g.epoch, masterAddr: r.addr, reason });
   }
 
@@ -159,6 +174,29 @@ export class ElectionState {
       made.push(...this.events.slice(before));
     }
     return made;
+  }
+
+  toJSON(): PersistedState {
+    return {
+      groups: [...this.groups.values()].map((g) => ({
+        name: g.name,
+        epoch: g.epoch,
+        masterAddr: g.masterAddr,
+        epochs: g.epochs,
+        nextId: g.nextId,
+        masterAckOffset: g.masterAckOffset,
+        replicas: [...g.replicas.values()].map((r) => ({ id: r.id, addr: r.addr, haAddr: r.haAddr, maxOffset: r.maxOffset, preferMaster: r.preferMaster })),
+      })),
+    };
+  }
+
+  /** Restores a saved state; every replica counts as just heard from (`now`), so nobody is declared dead at once. */
+  load(st: PersistedState, now: number): void {
+    for (const g of st.groups ?? []) {
+      const replicas = new Map<string, Replica>();
+      for (const r of g.replicas ?? []) replicas.set(r.addr, { ...r, lastHeartbeat: now, ackOffset: -1 });
+      this.groups.set(g.name, { name: g.name, epoch: g.epoch, masterAddr: g.masterAddr, epochs: g.epochs ?? [], nextId: g.nextId, masterAckOffset: g.masterAckOffset, replicas, firstSeen: now });
+    }
   }
 
   groupNames(): string[] {

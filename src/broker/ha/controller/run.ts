@@ -1,4 +1,6 @@
 /** `rmq controller [--port 9878]`: runs the failover controller until SIGINT/SIGTERM. */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { onShutdownSignal } from '../../../cli/util.js';
 import { ControllerServer } from './controller-server.js';
 
@@ -13,7 +15,9 @@ export async function runController(opts: Record<string, unknown>): Promise<numb
     process.stderr.write(`controller: --heartbeat-timeout must be an integer >= 500 (ms)\n`);
     return 2;
   }
-  const server = new ControllerServer({ port, heartbeatTimeoutMs: timeout, electDelayMs: timeout });
+  const statePath = typeof opts['data'] === 'string' ? resolve(opts['data'], 'controller-state.json') : undefined;
+  if (statePath) mkdirSync(resolve(String(opts['data'])), { recursive: true });
+  const server = new ControllerServer({ port, heartbeatTimeoutMs: timeout, electDelayMs: timeout, statePath });
   let bound: number;
   try {
     bound = await server.start();
