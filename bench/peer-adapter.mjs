@@ -11,7 +11,8 @@
 // directory and stops it on close(); its PID goes to `pidFile` so bench.mjs can count its CPU.
 // With NAMESRV_ADDR set it uses that cluster instead (then RMQ_PID_FILE may name the broker's PID file).
 // Environment: RMQ_DIST (compiled tree, default ../dist), RMQ_FLUSH_DISK_TYPE (ASYNC_FLUSH | SYNC_FLUSH),
-// RMQ_QUEUES (queues of the bench topic, default 8).
+// RMQ_QUEUES (queues of the bench topic, default 8), RMQ_NODE_FLAGS (node flags for `rmq dev`, e.g.
+// --single-threaded-gc, as bench/produce-consume/run.sh passes).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,8 @@ export const pidFile = process.env.NAMESRV_ADDR ? process.env.RMQ_PID_FILE : joi
 // Starts `rmq dev --json` on free ports; resolves with its ready line (addresses, start-up time).
 function startDev(dataDir) {
   return new Promise((resolveStart, reject) => {
-    const child = spawn(process.execPath, [join(dist, 'src', 'cli', 'main.js'), 'dev', '--json', '--no-proxy', '--data', dataDir,
+    const nodeFlags = (process.env.RMQ_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeFlags, join(dist, 'src', 'cli', 'main.js'), 'dev', '--json', '--no-proxy', '--data', dataDir,
       '--namesrv-port', '0', '--broker-port', '0', `flushDiskType=${flushDiskType}`], {
       stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RMQ_LOG_LEVEL: process.env.RMQ_LOG_LEVEL ?? 'warn' },
     });
