@@ -353,8 +353,8 @@ export class GrpcProxy {
       }
     });
     const drop = (): void => {
-      const c = this.clients.get(clientId);
-      if (c?.stream === call) c.stream = undefined;
+      // The client reopens its stream (and re-sends settings) after an error; until then it is unknown.
+      if (this.clients.get(clientId)?.stream === call) this.clients.delete(clientId);
     };
     call.on('end', () => {
       drop();
