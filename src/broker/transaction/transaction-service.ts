@@ -167,6 +167,21 @@ export class TransactionService {
     return Math.max(this.b.consumerOffsetManager.queryOffset(TRANS_GROUP, HALF_TOPIC, 0), this.b.store.getMinOffsetInQueue(HALF_TOPIC, 0));
   }
 
+  /**
+   * Moves the check offset over the resolved prefix of the half queue, so the resolved set stays small
+   * between check passes when transactions end in order (the usual case at high rates).
+   */
+  private advanceCheckOffset(): void {
+    const start = this.checkOffset();
+    let o = start;
+    while (this.resolved.has(o)) {
+      this.resolved.delete(o);
+      if (this.checkTimes.delete(o)) this.checkTimesDirty = true;
+      o++;
+    }
+    if (o !== start) this.b.consumerOffsetManager.commitOffset(TRANS_GROUP, HALF_TOPIC, 0, o);
+  }
+
   private isResolved(halfOffset: number): boolean {
     return halfOffset < this.checkOffset() || this.resolved.has(halfOffset);
   }
@@ -269,6 +284,7 @@ export class TransactionService {
       await this.writeOp(OP_TAG_DONE, qo);
       this.resolved.add(qo);
       if (this.checkTimes.delete(qo)) this.checkTimesDirty = true;
+      this.advanceCheckOffset();
       return { status: 'OK' };
     } finally {
       this.resolving.delete(qo);
@@ -313,6 +329,7 @@ export class TransactionService {
       await this.writeOp(OP_TAG_DONE, qo);
       this.resolved.add(qo);
       if (this.checkTimes.delete(qo)) this.checkTimesDirty = true;
+      this.advanceCheckOffset();
       return { status: 'OK' };
     } finally {
       this.resolving.delete(qo);
@@ -530,7 +547,8 @@ export class TransactionService {
         }
         off = r.nextBeginOffset;
       }
-      const next = firstOpen >= 0 ? firstOpen : off;
+      // Never backwards: resolutions during this pass may have moved the offset past firstOpen.
+      const next = Math.max(firstOpen >= 0 ? firstOpen : off, this.checkOffset());
       b.consumerOffsetManager.commitOffset(TRANS_GROUP, HALF_TOPIC, 0, next);
       for (const o of this.resolved) if (o < next) this.resolved.delete(o);
       for (const o of this.checkTimes.keys()) {
