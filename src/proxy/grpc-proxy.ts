@@ -63,7 +63,7 @@ export const DEFAULT_PROXY_CONFIG: ProxyConfig = {
   maxMessageGroupSize: 64,
 };
 
-interface ClientSettings {
+export interface ClientSettings {
   clientId: string;
   clientType: number;
   topics: string[];
@@ -72,9 +72,9 @@ interface ClientSettings {
   stream?: grpc.ServerDuplexStream<any, any>;
 }
 
-type Status = { code: number; message: string };
-const ok = (): Status => ({ code: Code.OK, message: 'OK' });
-const st = (code: number, message: string): Status => ({ code, message });
+export type Status = { code: number; message: string };
+export const ok = (): Status => ({ code: Code.OK, message: 'OK' });
+export const st = (code: number, message: string): Status => ({ code, message });
 
 function popStatus(s: PopStatus, remark?: string): Status {
   switch (s) {
@@ -114,23 +114,23 @@ function putStatus(r: PutMessageResult): Status {
 }
 
 /** Receipt handle = broker extraInfo + ' ' + commit-log offset (as the 5.x proxy). */
-function parseHandle(h: string | undefined): ExtraInfo | undefined {
+export function parseHandle(h: string | undefined): ExtraInfo | undefined {
   return h ? parseExtraInfo(h) : undefined;
 }
 
 export class GrpcProxy {
   readonly config: ProxyConfig;
   private server: grpc.Server | undefined;
-  private readonly clients = new Map<string, ClientSettings>();
+  protected readonly clients = new Map<string, ClientSettings>();
   /** transactionId -> half message commit-log offset (fallback: the UNIQ_KEY index). */
   private readonly halfOffsets = new Map<string, number>();
   private readonly recall: RecallMessageProcessor;
-  private rr = 0;
+  protected rr = 0;
   private boundPort = 0;
-  private readonly log: Logger;
+  protected readonly log: Logger;
 
   constructor(
-    private readonly b: BrokerController,
+    protected readonly b: BrokerController,
     config: Partial<ProxyConfig> = {},
     log?: Logger,
   ) {
@@ -138,6 +138,9 @@ export class GrpcProxy {
     this.log = log ?? componentLogger('proxy');
     this.recall = new RecallMessageProcessor(b);
   }
+
+  /** 'local' (in-process broker) or 'cluster' (brokers over remoting). */
+  protected readonly mode: string = 'local';
 
   get port(): number {
     return this.boundPort;
@@ -179,7 +182,7 @@ export class GrpcProxy {
       RecallMessage: unary('RecallMessage', (r) => this.recallMessage(r)),
       SyncLiteSubscription: unary('SyncLiteSubscription', () => ({ status: st(Code.NOT_IMPLEMENTED, 'lite topics are not supported') })),
     });
-    this.b.transactionService?.listeners.push((half, group) => this.checkTransaction(half, group));
+    this.b?.transactionService?.listeners.push((half, group) => this.checkTransaction(half, group));
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${this.config.host}:${this.config.grpcServerPort}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
@@ -189,7 +192,7 @@ export class GrpcProxy {
     for (const s of h2?.keys() ?? []) s.on('connection', (sock: import('node:net').Socket) => sock.setNoDelay(true));
     this.server = server;
     this.boundPort = port;
-    this.log.info({ port }, 'gRPC proxy started (local mode)');
+    this.log.info({ port, mode: this.mode }, 'gRPC proxy started');
     return { port };
   }
 
@@ -217,7 +220,7 @@ export class GrpcProxy {
     });
   }
 
-  private clientId(call: { metadata: grpc.Metadata }): string {
+  protected clientId(call: { metadata: grpc.Metadata }): string {
     return String(call.metadata.get('x-mq-client-id')[0] ?? '');
   }
 
@@ -245,7 +248,7 @@ export class GrpcProxy {
     return { name: this.b.config.brokerName, id: 0, endpoints: { scheme: endpoints?.scheme || 1, addresses: [addrs[0]] } };
   }
 
-  queryRoute(req: any): Record<string, unknown> {
+  queryRoute(req: any): Record<string, unknown> | Promise<Record<string, unknown>> {
     const topic = req.topic?.name as string | undefined;
     if (!topic) return { status: st(Code.ILLEGAL_TOPIC, 'topic is required'), messageQueues: [] };
     const tc = this.b.topicConfigManager.get(topic);
@@ -272,7 +275,7 @@ export class GrpcProxy {
     return this.b.subscriptionGroupManager.findSubscriptionGroupConfig(group)?.consumeMessageOrderly === true;
   }
 
-  queryAssignment(req: any): Record<string, unknown> {
+  queryAssignment(req: any): Record<string, unknown> | Promise<Record<string, unknown>> {
     const topic = req.topic?.name as string;
     const group = req.group?.name as string;
     const tc = topic ? this.b.topicConfigManager.get(topic) : undefined;
@@ -298,7 +301,7 @@ export class GrpcProxy {
 
   // ------------------------------------------------------------------ telemetry
 
-  private effectiveSettings(s: Record<string, any>): Record<string, unknown> {
+  protected effectiveSettings(s: Record<string, any>): Record<string, unknown> {
     const out: Record<string, any> = { ...s, metric: { on: false } };
     if (s.clientType === ClientType.PRODUCER) {
       out.backoffPolicy = { maxAttempts: 3, exponentialBackoff: { initial: toDuration(10), max: toDuration(1000), multiplier: 2 } };
@@ -385,7 +388,7 @@ export class GrpcProxy {
 
   // ------------------------------------------------------------------ produce
 
-  private async sendMessage(req: any, call: grpc.ServerUnaryCall<any, any>): Promise<Record<string, unknown>> {
+  protected async sendMessage(req: any, call: grpc.ServerUnaryCall<any, any>): Promise<Record<string, unknown>> {
     const msgs: any[] = req.messages ?? [];
     if (msgs.length === 0) return { status: st(Code.BAD_REQUEST, 'no message'), entries: [] };
     const bornHost = hostBytes(call.getPeer().replace(/^ipv[46]:/, ''));
@@ -471,7 +474,7 @@ export class GrpcProxy {
     return entry;
   }
 
-  private async endTransaction(req: any): Promise<Record<string, unknown>> {
+  protected async endTransaction(req: any): Promise<Record<string, unknown>> {
     const tid: string = req.transactionId || req.messageId || '';
     let offset = this.halfOffsets.get(tid) ?? this.halfOffsets.get(req.messageId);
     if (offset === undefined) {
@@ -494,7 +497,7 @@ export class GrpcProxy {
     return { status: ok() };
   }
 
-  private async recallMessage(req: any): Promise<Record<string, unknown>> {
+  protected async recallMessage(req: any): Promise<Record<string, unknown>> {
     const res = await this.recall.process(createRequest(RequestCode.RECALL_MESSAGE, { topic: req.topic?.name ?? '', recallHandle: req.recallHandle ?? '' }));
     if (res.code === ResponseCode.SUCCESS) return { status: ok(), messageId: String(res.extFields?.msgId ?? '') };
     const code =
@@ -504,7 +507,7 @@ export class GrpcProxy {
 
   // ------------------------------------------------------------------ consume
 
-  private async receiveMessage(call: grpc.ServerWritableStream<any, any>): Promise<void> {
+  protected async receiveMessage(call: grpc.ServerWritableStream<any, any>): Promise<void> {
     const finish = (status: Status, messages: unknown[] = []): void => {
       if (call.cancelled || call.destroyed) return;
       try {
@@ -581,7 +584,7 @@ export class GrpcProxy {
     }
   }
 
-  private async ackMessage(req: any): Promise<Record<string, unknown>> {
+  protected async ackMessage(req: any): Promise<Record<string, unknown>> {
     const group: string = req.group?.name ?? '';
     const topic: string = req.topic?.name ?? '';
     const entries: Record<string, unknown>[] = await Promise.all(
@@ -601,7 +604,7 @@ export class GrpcProxy {
     return { status, entries };
   }
 
-  private async changeInvisibleDuration(req: any): Promise<Record<string, unknown>> {
+  protected async changeInvisibleDuration(req: any): Promise<Record<string, unknown>> {
     const h = parseHandle(req.receiptHandle);
     if (!h) return { status: st(Code.INVALID_RECEIPT_HANDLE, 'receipt handle is malformed') };
     const ms = fromDuration(req.invisibleDuration) ?? 0;
@@ -612,7 +615,7 @@ export class GrpcProxy {
     return { status: ok(), receiptHandle: `${buildExtraInfo(r.extraInfo)} ${tail}` };
   }
 
-  private async forwardToDlq(req: any): Promise<Record<string, unknown>> {
+  protected async forwardToDlq(req: any): Promise<Record<string, unknown>> {
     const h = parseHandle(req.receiptHandle);
     if (!h) return { status: st(Code.INVALID_RECEIPT_HANDLE, 'receipt handle is malformed') };
     const r = await this.b.popMessageService.forwardToDlq(req.group?.name ?? '', req.topic?.name ?? '', h);
