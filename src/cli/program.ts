@@ -96,6 +96,18 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('proxy')
+    .description('gRPC proxy for 5.x clients in cluster mode, in front of the brokers of the name servers (port 8081)')
+    .option('-n, --namesrvAddr <addr>', 'name server address list (default: $NAMESRV_ADDR)')
+    .option('--port <port>', 'gRPC port (0 = any free port)', '8081')
+    .option('--host <ip>', 'listen address', '0.0.0.0')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runProxy } = await import('../proxy/run.js');
+      const code = await runProxy(opts);
+      if (code !== null) exitAfterFlush(code);
+    });
+
+  program
     .command('produce')
     .description('Send messages through the client SDK (a quick trial)')
     .option('-t, --topic <topic>', 'topic (required)')
