@@ -174,7 +174,12 @@ test('after transactionCheckMax checks a half message is moved aside; an operato
       assert.equal(res.code, 0);
       return (JSON.parse(res.body!.toString()) as { halfMessages: Array<{ where: string; queueOffset: number; topic: string; keys: string; checkTimes: number }> }).halfMessages.filter((h) => h.topic === topic);
     };
-    await waitUntil(async () => (await list()).some((h) => h.where === 'checkMax'), 15000, 'moved to TRANS_CHECK_MAX_TIME_TOPIC');
+    // Moving aside writes the copy first and the op record after it: until the op lands the half entry is
+    // still listed too, so wait for the listing to settle on the one moved entry.
+    await waitUntil(async () => {
+      const l = await list();
+      return l.length === 1 && l[0]!.where === 'checkMax';
+    }, 15000, 'moved to TRANS_CHECK_MAX_TIME_TOPIC');
     const [h] = await list();
     assert.equal(h!.where, 'checkMax');
     assert.equal(h!.keys, 'stuck-key');
