@@ -77,6 +77,9 @@ test('replication: every record byte-identical on the slave, slave consume queue
   const w = await send(s, 'HaTopic', 'to the slave');
   assert.equal(w.code, ResponseCode.SERVICE_NOT_AVAILABLE);
   assert.match(w.remark ?? '', /slave/);
+  const w2 = await send(s, 'NewTopicOnSlave', 'to the slave');
+  assert.equal(w2.code, ResponseCode.SERVICE_NOT_AVAILABLE);
+  assert.equal(s.broker.topicConfigManager.get('NewTopicOnSlave'), undefined, 'no topic auto-created on a slave');
 });
 
 test('metadata sync: consumer offsets, subscription groups and delay offsets copied from the master; slave commits given back', async () => {

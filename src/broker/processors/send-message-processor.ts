@@ -122,6 +122,10 @@ export class SendMessageProcessor {
     if (!isWriteable(b.config.brokerPermission)) {
       return fail(req, ResponseCode.NO_PERMISSION, `the broker[${b.config.brokerIP1}] sending message is forbidden`);
     }
+    // Refused before any topic is auto-created here (a slave's topics come from its master).
+    if (b.config.brokerRole === 'SLAVE') {
+      return fail(req, ResponseCode.SERVICE_NOT_AVAILABLE, `broker ${b.brokerAddr} is a slave (brokerName ${b.config.brokerName}, brokerId ${b.config.brokerId}); messages are written to its master`);
+    }
     let tc = b.topicConfigManager.get(topic);
     if (!tc) {
       const problem = topicNameProblem(topic);
