@@ -147,3 +147,17 @@ test('a slave restarted from empty catches up byte-identically', async () => {
   for (const q of s.broker.store.listQueues()) if (q.topic === 'CatchUp') total += q.maxOffset;
   assert.equal(total, 700);
 });
+
+test('suggestWhichBrokerId: a slave with slaveReadEnable keeps consumers, a master not far behind keeps them too', async () => {
+  const m = await master('ASYNC_MASTER', { slaveReadEnable: true });
+  const t = await startBroker({ brokerRole: 'SLAVE', brokerId: 1, slaveReadEnable: true, haMasterAddress: `127.0.0.1:${m.broker.config.haListenPort}`, slaveSyncMetadataInterval: 200 });
+  open.push(t);
+  await waitFor(() => m.broker.ha!.service.connectionCount === 1, 5000);
+  for (let i = 0; i < 5; i++) assert.equal((await send(m, 'SuggestTopic', `s${i}`)).code, ResponseCode.SUCCESS);
+  await waitFor(() => t.broker.topicConfigManager.get('SuggestTopic') && t.broker.store.getMaxOffsetInQueue('SuggestTopic', 0) === 5, 5000);
+  const fromSlave = await pull(t, 'SuggestTopic', 0, 0);
+  assert.equal(fromSlave.code, ResponseCode.SUCCESS);
+  assert.equal(fromSlave.extFields?.suggestWhichBrokerId, '1');
+  const fromMaster = await pull(m, 'SuggestTopic', 0, 0);
+  assert.equal(fromMaster.extFields?.suggestWhichBrokerId, '0');
+});
