@@ -42,6 +42,11 @@ export interface ProxyConfig {
   /** Long-polling clamp, ms (proxy: 5 s .. 20 s). */
   grpcClientConsumerMinLongPollingTimeoutMillis: number;
   grpcClientConsumerMaxLongPollingTimeoutMillis: number;
+  /** Auto-renewed receipts (push consumers): checked every renewIntervalMillis, renewed when they expire
+   * within renewAheadMillis, for at most renewMaxMillis (proxy: 5 s, 10 s, 3 h). */
+  renewIntervalMillis: number;
+  renewAheadMillis: number;
+  renewMaxMillis: number;
   /** Long polling given to push consumers in their settings (they send none), ms. */
   grpcPushConsumerLongPollingTimeoutMillis: number;
   maxMessageSize: number;
@@ -58,6 +63,9 @@ export const DEFAULT_PROXY_CONFIG: ProxyConfig = {
   grpcClientConsumerMinLongPollingTimeoutMillis: 5_000,
   grpcClientConsumerMaxLongPollingTimeoutMillis: 20_000,
   grpcPushConsumerLongPollingTimeoutMillis: 20_000,
+  renewIntervalMillis: 5000,
+  renewAheadMillis: 10_000,
+  renewMaxMillis: 3 * 3600_000,
   maxMessageSize: 4 * 1024 * 1024,
   maxUserPropertySize: 16 * 1024,
   maxMessageGroupSize: 64,
@@ -166,8 +174,8 @@ export class GrpcProxy {
       SendMessage: unary('SendMessage', (r, c) => this.sendMessage(r, c)),
       QueryAssignment: unary('QueryAssignment', (r) => this.queryAssignment(r)),
       ReceiveMessage: (call: grpc.ServerWritableStream<any, any>) => void this.receiveMessage(call),
-      AckMessage: unary('AckMessage', (r) => this.ackMessage(r)),
-      ForwardMessageToDeadLetterQueue: unary('ForwardMessageToDeadLetterQueue', (r) => this.forwardToDlq(r)),
+      AckMessage: unary('AckMessage', (r, c) => this.ackMessage(this.renewedHandles(r, c, true))),
+      ForwardMessageToDeadLetterQueue: unary('ForwardMessageToDeadLetterQueue', (r, c) => this.forwardToDlq(this.renewedHandles(r, c, true))),
       PullMessage: (call: grpc.ServerWritableStream<any, any>) => {
         call.write({ status: st(Code.NOT_IMPLEMENTED, 'PullMessage is not implemented') });
         call.end();
@@ -178,7 +186,7 @@ export class GrpcProxy {
       EndTransaction: unary('EndTransaction', (r) => this.endTransaction(r)),
       Telemetry: (call: grpc.ServerDuplexStream<any, any>) => this.telemetry(call),
       NotifyClientTermination: unary('NotifyClientTermination', (_r, c) => this.notifyClientTermination(c)),
-      ChangeInvisibleDuration: unary('ChangeInvisibleDuration', (r) => this.changeInvisibleDuration(r)),
+      ChangeInvisibleDuration: unary('ChangeInvisibleDuration', (r, c) => this.changeInvisibleDuration(this.renewedHandles(r, c, true))),
       RecallMessage: unary('RecallMessage', (r) => this.recallMessage(r)),
       SyncLiteSubscription: unary('SyncLiteSubscription', () => ({ status: st(Code.NOT_IMPLEMENTED, 'lite topics are not supported') })),
     });
@@ -192,11 +200,70 @@ export class GrpcProxy {
     for (const s of h2?.keys() ?? []) s.on('connection', (sock: import('node:net').Socket) => sock.setNoDelay(true));
     this.server = server;
     this.boundPort = port;
+    if (this.mode === 'local') {
+      this.renewTimer = setInterval(() => void this.renewTick(), this.config.renewIntervalMillis);
+      this.renewTimer.unref?.();
+    }
     this.log.info({ port, mode: this.mode }, 'gRPC proxy started');
     return { port };
   }
 
+  // ------------------------------------------------------------------ auto-renew (push consumers)
+
+  /** Handles the proxy renews itself, by client id + group + message id (the client keeps the first handle). */
+  private readonly renewals = new Map<string, { group: string; topic: string; handle: string; expiresAt: number; since: number }>();
+  private renewTimer: NodeJS.Timeout | undefined;
+
+  private renewKey(clientId: string, group: string, messageId: string): string {
+    return clientId + '\u0001' + group + '\u0001' + messageId;
+  }
+
+  /** Swaps in the latest renewed receipt handle(s) of a request; `forget` ends their renewal. */
+  private renewedHandles(req: any, call: { metadata: grpc.Metadata }, forget: boolean): any {
+    if (this.renewals.size === 0 || !req) return req;
+    const id = this.clientId(call);
+    const group = req.group?.name ?? '';
+    const swap = (messageId: string, handle: string): string => {
+      const k = this.renewKey(id, group, messageId);
+      const r = this.renewals.get(k);
+      if (!r) return handle;
+      if (forget) this.renewals.delete(k);
+      return r.handle;
+    };
+    if (Array.isArray(req.entries)) for (const e of req.entries) e.receiptHandle = swap(e.messageId, e.receiptHandle);
+    else if (req.receiptHandle) req.receiptHandle = swap(req.messageId, req.receiptHandle);
+    return req;
+  }
+
+  private async renewTick(): Promise<void> {
+    const now = Date.now();
+    for (const [k, r] of [...this.renewals]) {
+      if (r.expiresAt - now > this.config.renewAheadMillis) continue;
+      if (now - r.since > this.config.renewMaxMillis || r.expiresAt <= now) {
+        this.renewals.delete(k);
+        continue;
+      }
+      const e = parseHandle(r.handle);
+      if (!e) {
+        this.renewals.delete(k);
+        continue;
+      }
+      try {
+        const res = await this.b.popMessageService.changeInvisibleTime(r.group, r.topic, e, this.config.defaultInvisibleTimeMills);
+        if (res.status !== 'OK' || !res.extraInfo) this.renewals.delete(k);
+        else if (this.renewals.get(k) === r) {
+          r.handle = `${buildExtraInfo(res.extraInfo)} ${r.handle.trim().split(' ')[8] ?? ''}`;
+          r.expiresAt = res.extraInfo.popTime + res.extraInfo.invisibleTime;
+        }
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'renewing a receipt handle failed');
+      }
+    }
+  }
+
   async shutdown(): Promise<void> {
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    this.renewals.clear();
     const s = this.server;
     if (!s) return;
     this.server = undefined;
@@ -294,6 +361,7 @@ export class GrpcProxy {
 
   notifyClientTermination(call: grpc.ServerUnaryCall<any, any>): Record<string, unknown> {
     const id = this.clientId(call);
+    for (const k of [...this.renewals.keys()]) if (k.startsWith(id + '\u0001')) this.renewals.delete(k);
     const c = this.clients.get(id);
     if (c && !c.stream) this.clients.delete(id);
     return { status: ok() };
@@ -574,6 +642,10 @@ export class GrpcProxy {
           continue;
         }
         const handle = `${pm.extraInfo} ${pm.msg.commitLogOffset}`;
+        if (req.autoRenew) {
+          const mid = pm.msg.properties[PROPERTY.UNIQ_KEY] ?? pm.msg.offsetMsgId;
+          this.renewals.set(this.renewKey(this.clientId(call), group, mid), { group, topic, handle, expiresAt: r.popTime + invisible, since: Date.now() });
+        }
         out.push(toProtoMessage(pm.msg, { receiptHandle: handle, deliveryAttempt: pm.deliveryAttempt, invisibleMs: invisible, topic: pm.topic }));
       }
       if (out.length === 0) return finish(st(Code.MESSAGE_NOT_FOUND, 'no new message'));

@@ -62,6 +62,41 @@ describe('proxy: 5.x PushConsumer', () => {
     assert.deepEqual(attempts.slice(0, 2), [1, 2]);
   });
 
+  it('auto-renew: a listener slower than the invisible time is not redelivered meanwhile', async () => {
+    const env2 = await startProxyEnv({}, { defaultInvisibleTimeMills: 1500, renewAheadMillis: 1000, renewIntervalMillis: 200 });
+    try {
+      env2.createTopic('pp-slow', 'NORMAL', 1);
+      const p = new Producer({ endpoints: env2.endpoints, namespace: '', topics: ['pp-slow'], logger: quietLogger } as any);
+      await p.startup();
+      let calls = 0;
+      let done = false;
+      const c = new PushConsumer({
+        endpoints: env2.endpoints,
+        namespace: '',
+        consumerGroup: 'pp-g-slow',
+        subscriptions: new Map([['pp-slow', '*']]),
+        messageListener: {
+          async consume() {
+            calls++;
+            await new Promise((r) => setTimeout(r, 3500));
+            done = true;
+            return ConsumeResult.SUCCESS;
+          },
+        },
+        logger: quietLogger,
+      } as any);
+      await c.startup();
+      await p.send({ topic: 'pp-slow', body: Buffer.from('slow') });
+      await waitFor(() => done, 15_000, 'the slow listener');
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(calls, 1, 'delivered once: the proxy kept renewing the receipt while the listener ran');
+      await c.shutdown();
+      await p.shutdown();
+    } finally {
+      await env2.stop();
+    }
+  });
+
   it('FIFO: two consumers in one group keep each message group in order', async () => {
     env.setGroup('pp-g-fifo', { fifo: true });
     const order = new Map<string, number[]>();
