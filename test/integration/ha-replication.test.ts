@@ -161,3 +161,16 @@ test('suggestWhichBrokerId: a slave with slaveReadEnable keeps consumers, a mast
   const fromMaster = await pull(m, 'SuggestTopic', 0, 0);
   assert.equal(fromMaster.extFields?.suggestWhichBrokerId, '0');
 });
+
+test('SYNC_MASTER with SYNC_FLUSH: acknowledged after the local fsync and the slave, both honoured', async () => {
+  const m = await master('SYNC_MASTER', { flushDiskType: 'SYNC_FLUSH' });
+  const s = await slave(m);
+  await waitFor(() => m.broker.ha!.service.connectionCount === 1, 5000);
+  for (let i = 0; i < 20; i++) {
+    const res = await send(m, 'SyncFlushTopic', `sf${i}`);
+    assert.equal(res.code, ResponseCode.SUCCESS, res.remark);
+    assert.ok(s.broker.store.getMaxPhyOffset() >= m.broker.store.getMaxPhyOffset() - 0, 'slave has the bytes when the send is answered');
+  }
+  const w = await send(m, 'SyncFlushTopic', 'no-wait', { props: { WAIT: 'false' } });
+  assert.equal(w.code, ResponseCode.SUCCESS);
+});
