@@ -9,9 +9,11 @@
  *   const proxy = new ClusterProxy({ namesrvAddr: '127.0.0.1:9876', grpcServerPort: 8081 });
  *   await proxy.start();
  *
- * Not in cluster mode: FIFO groups (the group's consumeMessageOrderly is not read from the brokers; every
- * group is served as non-FIFO) and transaction check-back to 5.x producers (the brokers ask remoting
- * producer channels only).
+ * FIFO groups: the group's config (consumeMessageOrderly, retryMaxTimes) is read from a broker of the
+ * topic with GET_SUBSCRIPTIONGROUP_CONFIG (cached 10 s); a FIFO group gets one assignment per queue of each
+ * broker and its receives pop that queue with order=true.
+ * Not in cluster mode: transaction check-back to 5.x producers (the brokers ask remoting producer
+ * channels only) and server-side renewal of auto-renewed receipts.
  */
 import type { BrokerController } from '../broker/broker-controller.js';
 import { MQClientAPI } from '../client/mq-client-api.js';
@@ -55,8 +57,13 @@ export class ClusterProxy extends GrpcProxy {
   /** transactionId -> where the half message is. */
   private readonly halves = new Map<string, { broker: string; queueOffset: number; commitLogOffset: number; topic: string }>();
 
+  /** Group configs read from the brokers (group -> config, fetched at). */
+  private readonly groups = new Map<string, { sg: { consumeMessageOrderly?: boolean; retryMaxTimes: number } | undefined; at: number }>();
+
   constructor(config: Partial<ProxyConfig> & { namesrvAddr: string }) {
-    super(NO_BROKER, config);
+    super({ ...NO_BROKER, subscriptionGroupManager: { findSubscriptionGroupConfig: () => undefined } } as unknown as BrokerController, config);
+    // The shared settings / FIFO code asks the broker's group manager: answer from the cache.
+    (this.b as unknown as { subscriptionGroupManager: { findSubscriptionGroupConfig: (g: string) => unknown } }).subscriptionGroupManager.findSubscriptionGroupConfig = (g: string) => this.groups.get(g)?.sg;
     this.api = new MQClientAPI({
       invoke: (a, c, t) => this.remoting.invoke(a, c, t),
       invokeOneway: (a, c, t) => this.remoting.invokeOneway(a, c, t),
@@ -64,6 +71,31 @@ export class ClusterProxy extends GrpcProxy {
       shutdown: () => this.remoting.close(),
     });
     this.api.updateNameServerAddressList(config.namesrvAddr.split(';').map((s) => s.trim()).filter(Boolean));
+  }
+
+  /** Loads (or refreshes, every 10 s) a group's config from a broker serving `topic`. */
+  private async loadGroup(group: string, topic: string | undefined): Promise<void> {
+    const cached = this.groups.get(group);
+    if (!group || !topic || (cached && Date.now() - cached.at < 10_000)) return;
+    for (const b of (await this.route(topic)) ?? []) {
+      try {
+        const res = await this.remoting.invoke(b.addr, createRequest(RequestCode.GET_SUBSCRIPTIONGROUP_CONFIG, { group }), TIMEOUT);
+        if (res.code === ResponseCode.SUCCESS && res.body) {
+          this.groups.set(group, { sg: JSON.parse(res.body.toString('utf8')), at: Date.now() });
+          return;
+        }
+        if (res.code === ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST) {
+          this.groups.set(group, { sg: undefined, at: Date.now() });
+          return;
+        }
+      } catch {
+        /* next broker */
+      }
+    }
+  }
+
+  protected override async beforeSettings(s: any): Promise<void> {
+    if (s.subscription) await this.loadGroup(s.subscription.group?.name ?? '', s.subscription.subscriptions?.[0]?.topic?.name);
   }
 
   override async shutdown(): Promise<void> {
@@ -130,6 +162,14 @@ export class ClusterProxy extends GrpcProxy {
     const readable = brokers.filter((b) => isReadable(b.perm) && b.readQueueNums > 0);
     if (!readable.length) return { status: st(Code.FORBIDDEN, 'no readable queue'), assignments: [] };
     const endpoints = this.endpointsOf(req);
+    const group: string = req.group?.name ?? '';
+    await this.loadGroup(group, topic);
+    if (group && this.isFifoGroup(group)) {
+      const assignments = readable.flatMap((b) =>
+        Array.from({ length: b.readQueueNums }, (_, id) => ({ messageQueue: { topic: req.topic, id, permission: Permission.READ_WRITE, broker: { name: b.name, id: 0, endpoints }, acceptMessageTypes: [1, 2, 3, 4] } })),
+      );
+      return { status: ok(), assignments };
+    }
     return {
       status: ok(),
       assignments: readable.map((b) => ({ messageQueue: { topic: req.topic, id: -1, permission: Permission.READ_WRITE, broker: { name: b.name, id: 0, endpoints }, acceptMessageTypes: [1, 2, 3, 4] } })),
@@ -286,7 +326,12 @@ export class ClusterProxy extends GrpcProxy {
       const brokers = (await this.route(topic))?.filter((b) => isReadable(b.perm));
       if (!brokers?.length) return finish(st(Code.TOPIC_NOT_FOUND, `topic ${topic} not found`));
       const wanted: string | undefined = req.messageQueue?.broker?.name;
-      const order = wanted ? [...brokers.filter((b) => b.name === wanted), ...brokers.filter((b) => b.name !== wanted)] : brokers;
+      await this.loadGroup(group, topic);
+      const fifo = this.isFifoGroup(group);
+      const client = this.clients.get(this.clientId(call));
+      // A FIFO push consumer receives per assigned queue: pop exactly that queue of that broker.
+      const fifoQueue = fifo && client?.clientType === 2 && Number.isInteger(req.messageQueue?.id) && req.messageQueue.id >= 0 ? req.messageQueue.id : -1;
+      const order = fifoQueue >= 0 ? brokers.filter((b) => b.name === wanted) : wanted ? [...brokers.filter((b) => b.name === wanted), ...brokers.filter((b) => b.name !== wanted)] : brokers;
       const fe = req.filterExpression;
       for (let i = 0; i < order.length; i++) {
         const b = order[i]!;
@@ -294,7 +339,7 @@ export class ClusterProxy extends GrpcProxy {
         const ext = {
           consumerGroup: group,
           topic,
-          queueId: '-1',
+          queueId: String(fifoQueue),
           maxMsgNums: String(Math.max(1, req.batchSize || 32)),
           invisibleTime: String(invisible),
           pollTime: String(last ? poll : 0),
@@ -302,6 +347,7 @@ export class ClusterProxy extends GrpcProxy {
           initMode: '1',
           expType: fe?.type === FilterType.SQL ? 'SQL92' : 'TAG',
           exp: fe?.expression || '*',
+          ...(fifo ? { order: 'true', ...(req.attemptId ? { attemptId: req.attemptId } : {}) } : {}),
         };
         let res;
         try {

@@ -338,7 +338,7 @@ export class GrpcProxy {
     return { status: ok(), messageQueues: mqs };
   }
 
-  private isFifoGroup(group: string): boolean {
+  protected isFifoGroup(group: string): boolean {
     return this.b.subscriptionGroupManager.findSubscriptionGroupConfig(group)?.consumeMessageOrderly === true;
   }
 
@@ -395,28 +395,9 @@ export class GrpcProxy {
             call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: 'settings carry neither publishing nor subscription' });
             return;
           }
-          const topics: string[] = s.publishing ? (s.publishing.topics ?? []).map((t: any) => t.name) : (s.subscription.subscriptions ?? []).map((e: any) => e.topic?.name);
-          const first = this.clients.get(clientId)?.stream !== call;
-          this.clients.set(clientId, { clientId, clientType: s.clientType, topics, group: s.subscription?.group?.name, settings: s, stream: call });
-          const reply = { status: ok(), settings: this.effectiveSettings(s) };
-          call.write(reply);
-          if (first) {
-            // The Node client installs its "first settings" wake-up only after every start-up QueryRoute
-            // finished, so an early answer can be lost and startup() hangs (test/fixtures/grpc/90-*).
-            // Repeating the same settings is harmless (the client just syncs again) and unblocks it.
-            for (const ms of [200, 1000, 3000]) {
-              const t = setTimeout(() => {
-                if (!call.cancelled && !call.destroyed && this.clients.get(clientId)?.stream === call) {
-                  try {
-                    call.write(reply);
-                  } catch {
-                    /* stream closed meanwhile */
-                  }
-                }
-              }, ms);
-              t.unref?.();
-            }
-          }
+          void this.beforeSettings(s)
+            .catch((e: Error) => this.log.warn({ clientId, err: e.message }, 'preparing settings failed'))
+            .then(() => this.answerSettings(call, clientId, s));
         }
         // thread_stack_trace / verify_message_result / status-only commands need no answer.
       } catch (e) {
@@ -437,6 +418,39 @@ export class GrpcProxy {
     });
     call.on('error', drop);
     call.on('cancelled', drop);
+  }
+
+  /** Cluster mode loads the group's config from a broker here; local mode has it at hand. */
+  protected async beforeSettings(_settings: any): Promise<void> {}
+
+  private answerSettings(call: grpc.ServerDuplexStream<any, any>, clientId: string, s: any): void {
+    if (call.cancelled || call.destroyed) return;
+    try {
+      const topics: string[] = s.publishing ? (s.publishing.topics ?? []).map((t: any) => t.name) : (s.subscription.subscriptions ?? []).map((e: any) => e.topic?.name);
+      const first = this.clients.get(clientId)?.stream !== call;
+      this.clients.set(clientId, { clientId, clientType: s.clientType, topics, group: s.subscription?.group?.name, settings: s, stream: call });
+      const reply = { status: ok(), settings: this.effectiveSettings(s) };
+      call.write(reply);
+      if (first) {
+        // The Node client installs its "first settings" wake-up only after every start-up QueryRoute
+        // finished, so an early answer can be lost and startup() hangs (test/fixtures/grpc/90-*).
+        // Repeating the same settings is harmless (the client just syncs again) and unblocks it.
+        for (const ms of [200, 1000, 3000]) {
+          const t = setTimeout(() => {
+            if (!call.cancelled && !call.destroyed && this.clients.get(clientId)?.stream === call) {
+              try {
+                call.write(reply);
+              } catch {
+                /* stream closed meanwhile */
+              }
+            }
+          }, ms);
+          t.unref?.();
+        }
+      }
+    } catch (e) {
+      this.log.warn({ clientId, err: (e as Error).message }, 'telemetry settings answer failed');
+    }
   }
 
   /** TransactionService check listener: ask one producer of the topic over its telemetry stream. */

@@ -58,4 +58,35 @@ describe('proxy: cluster mode in front of two brokers', () => {
       await producer.shutdown();
     }
   });
+
+  it('FIFO group (config read from the brokers): the next message of a group waits for the ack', async () => {
+    for (const b of cluster.brokers) {
+      const sgm = b.controller.subscriptionGroupManager;
+      sgm.updateSubscriptionGroupConfig({ ...sgm.findSubscriptionGroupConfig('pc-fifo')!, consumeMessageOrderly: true });
+    }
+    const producer = new Producer({ endpoints, namespace: '', topics: ['pc-topic'], logger: quietLogger } as any);
+    await producer.startup();
+    const consumer = new SimpleConsumer({ endpoints, namespace: '', consumerGroup: 'pc-fifo', subscriptions: new Map([['pc-topic', '*']]), awaitDuration: 1000, logger: quietLogger } as any);
+    await consumer.startup();
+    try {
+      const a = await consumer.receive(1, 5000); // initialises the group's offsets
+      for (const m of a) await consumer.ack(m);
+      for (const body of ['f-a', 'f-b', 'f-c']) await producer.send({ topic: 'pc-topic', messageGroup: 'grp', body: Buffer.from(body) });
+      const seen: string[] = [];
+      const end = Date.now() + 10_000;
+      while (seen.length < 3 && Date.now() < end) {
+        const all = await consumer.receive(1, 5000);
+        for (const m of all) if (!m.body.toString().startsWith('f-')) await consumer.ack(m); // older messages of the topic
+        const got = all.filter((m: any) => m.body.toString().startsWith('f-'));
+        if (!got.length) continue;
+        seen.push(got[0].body.toString());
+        assert.equal((await consumer.receive(1, 5000)).filter((m: any) => m.messageGroup === 'grp').length, 0, 'blocked until the ack');
+        await consumer.ack(got[0]);
+      }
+      assert.deepEqual(seen, ['f-a', 'f-b', 'f-c']);
+    } finally {
+      await consumer.shutdown();
+      await producer.shutdown();
+    }
+  });
 });
