@@ -11,8 +11,9 @@
  *    gRPC (SimpleConsumer loops, receive 32 + ack each message: pop consumption includes the ack);
  * 2b. the same over a lean gRPC client (grpc-js with the same protos, one message per SendMessage,
  *    ReceiveMessage 32 + one AckMessage per batch): the proxy's own cost without the official client's;
- * 3. receive latency at a steady rate over gRPC: a producer paced at `rate` msg/s, a PushConsumer; latency
- *    = receive time - send time (both clocks are this process's). Prints p50 / p99 / max.
+ * 3. receive latency at a steady rate over gRPC: a lean sender paced at `rate` msg/s in a child process
+ *    (`--latency-sender lean|client` to send from this process), a PushConsumer here; latency = receive
+ *    time - send time (same host clock). Prints p50 / p99 / max.
  * The server's CPU is not included in the client process's figures; one JSON line at the end.
  */
 import { spawn } from 'node:child_process';
@@ -33,7 +34,10 @@ const WINDOW = opt('window', 64);
 const RATE = opt('rate', 5000);
 const LAT_SECONDS = opt('latency-seconds', 10);
 /** --latency-sender client: pace with rocketmq-client-nodejs instead of the lean client. */
-const LEAN_SENDER = !(args.includes('--latency-sender') && args[args.indexOf('--latency-sender') + 1] === 'client');
+const SENDER = args.includes('--latency-sender') ? args[args.indexOf('--latency-sender') + 1] : 'child';
+/** `--latency-sender child` (default): a lean paced sender in its own process; `lean`: in this process; `client`: rocketmq-client-nodejs here. */
+const PACE_CHILD = SENDER === 'child';
+const LEAN_SENDER = SENDER !== 'client';
 const BODY = Buffer.alloc(1024, 7);
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, close() {} } as any;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -118,6 +122,39 @@ function rawClient(addr: string): { call: (rpc: string, req: unknown) => Promise
       }),
     close: () => c.close(),
   };
+}
+
+/** Paced lean sender (own process, so the consumer's process measures only receiving). */
+async function paceChild(addr: string, rate: number, seconds: number): Promise<void> {
+  const raw = rawClient(addr);
+  const start = Date.now();
+  let sent = 0;
+  let errors = 0;
+  const inflight = new Set<Promise<unknown>>();
+  while (Date.now() - start < seconds * 1000) {
+    const due = Math.floor(((Date.now() - start) / 1000) * rate);
+    while (sent < due) {
+      const now = Date.now();
+      const p = raw
+        .call('SendMessage', { messages: [{ topic: { name: 'BenchLatency' }, body: BODY, userProperties: { sendMs: String(now) }, systemProperties: { messageId: `LAT${process.pid}x${sent}`, messageType: 1, bornHost: 'bench', bornTimestamp: { seconds: Math.floor(now / 1000), nanos: 0 } } }] })
+        .then((r: any) => {
+          if (r.status.code !== 20000) throw new Error(r.status.message);
+        })
+        .catch(() => errors++);
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p));
+      sent++;
+    }
+    await sleep(1);
+  }
+  await Promise.all(inflight);
+  process.stdout.write(JSON.stringify({ sent, errors }) + '\n');
+  raw.close();
+}
+
+if (process.argv[2] === '--pace-child') {
+  await paceChild(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5]));
+  process.exit(0);
 }
 
 const server = await startServer(['BenchRemoting', 'BenchGrpc', 'BenchLatency', 'BenchRaw']);
@@ -239,11 +276,16 @@ try {
   const pl = new Producer({ endpoints: server.proxyAddr, namespace: '', topics: ['BenchLatency'], logger: quiet } as any);
   await pl.startup();
   await sleep(1500); // assignments and first receive loops
-  const start = Date.now();
   let sent = 0;
   let sendErrors = 0;
+  if (PACE_CHILD) {
+    const child = spawn(process.execPath, [new URL(import.meta.url).pathname, '--pace-child', server.proxyAddr, String(RATE), String(LAT_SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+    ({ sent, errors: sendErrors } = JSON.parse(line) as { sent: number; errors: number });
+  }
+  const start = Date.now();
   const inflight = new Set<Promise<unknown>>();
-  while (Date.now() - start < LAT_SECONDS * 1000) {
+  while (!PACE_CHILD && Date.now() - start < LAT_SECONDS * 1000) {
     const due = Math.floor(((Date.now() - start) / 1000) * RATE);
     while (sent < due) {
       const now = Date.now();
@@ -270,8 +312,8 @@ try {
   out.latencyP50 = pct(sorted, 50);
   out.latencyP99 = pct(sorted, 99);
   out.latencyMax = sorted[sorted.length - 1];
-  out.latencySender = LEAN_SENDER ? 'lean' : 'client';
-  console.log(`latency at ${RATE} msg/s (${LEAN_SENDER ? 'lean' : 'official'} sender, PushConsumer) for ${LAT_SECONDS} s over gRPC: sent ${sent} (${sendErrors} errors), received ${lat.length}, p50 ${pct(sorted, 50)} ms, p99 ${pct(sorted, 99)} ms, max ${sorted[sorted.length - 1]} ms`);
+  out.latencySender = SENDER;
+  console.log(`latency at ${RATE} msg/s (${SENDER} sender, PushConsumer) for ${LAT_SECONDS} s over gRPC: sent ${sent} (${sendErrors} errors), received ${lat.length}, p50 ${pct(sorted, 50)} ms, p99 ${pct(sorted, 99)} ms, max ${sorted[sorted.length - 1]} ms`);
   raw.close();
   await pl.shutdown();
   await push.shutdown();
