@@ -46,6 +46,8 @@ export interface ProxyConfig {
    * within renewAheadMillis, for at most renewMaxMillis (proxy: 5 s, 10 s, 3 h). */
   renewIntervalMillis: number;
   renewAheadMillis: number;
+  /** Assignments (hence parallel receive loops of a Node push consumer) per non-FIFO group. */
+  pushReceiveLoops: number;
   renewMaxMillis: number;
   /** Long polling given to push consumers in their settings (they send none), ms. */
   grpcPushConsumerLongPollingTimeoutMillis: number;
@@ -64,6 +66,7 @@ export const DEFAULT_PROXY_CONFIG: ProxyConfig = {
   grpcClientConsumerMaxLongPollingTimeoutMillis: 20_000,
   grpcPushConsumerLongPollingTimeoutMillis: 20_000,
   renewIntervalMillis: 5000,
+  pushReceiveLoops: 4,
   renewAheadMillis: 10_000,
   renewMaxMillis: 3 * 3600_000,
   maxMessageSize: 4 * 1024 * 1024,
@@ -350,7 +353,10 @@ export class GrpcProxy {
     if (!isReadable(tc.perm & this.b.config.brokerPermission) || tc.readQueueNums === 0) return { status: st(Code.FORBIDDEN, 'no readable queue'), assignments: [] };
     const broker = this.brokerOf(req.endpoints);
     const mq = (id: number) => ({ messageQueue: { topic: req.topic, id, permission: Permission.READ_WRITE, broker, acceptMessageTypes: this.acceptTypes(topic) } });
-    const assignments = group && this.isFifoGroup(group) ? Array.from({ length: tc.readQueueNums }, (_, i) => mq(i)) : [mq(-1)];
+    // Non-FIFO: the 5.x proxy answers one assignment (queue id -1), but the Node push consumer runs one
+    // receive loop per assignment and one loop cannot keep up beyond ~1000 msg/s; the queue id of a
+    // non-FIFO receive is ignored (it pops any queue), so several assignments are several loops.
+    const assignments = group && this.isFifoGroup(group) ? Array.from({ length: tc.readQueueNums }, (_, i) => mq(i)) : Array.from({ length: Math.max(1, Math.min(tc.readQueueNums, this.config.pushReceiveLoops)) }, (_, i) => mq(i));
     return { status: ok(), assignments };
   }
 
