@@ -38,7 +38,11 @@ test('enableMsgTrace: send and consume are traced and queryMsgTraceById shows th
     const m = new Message(topic, 'traced body', { tags: 'TagT', keys: 'order-42' });
     const r = await producer.send(m);
     await waitUntil(() => got.length === 1, 15000, 'the message consumed');
-    await waitUntil(async () => (await queryTraceRecords(admin, r.msgId)).some((x) => x.type === 'SubAfter'), 10000, 'the trace records stored and indexed');
+    // Producer and consumer send their trace batches independently: wait for both sides' records.
+    await waitUntil(async () => {
+      const types = new Set((await queryTraceRecords(admin, r.msgId)).map((x) => x.type));
+      return types.has('Pub') && types.has('SubAfter');
+    }, 10000, 'the trace records stored and indexed');
     const records = await queryTraceRecords(admin, r.msgId);
     const pub = records.find((x) => x.type === 'Pub')!;
     assert.ok(pub, 'a Pub record');
