@@ -187,7 +187,13 @@ describe('rmq admin', () => {
       for (const o of withIp.offsets) assert.equal(o.clientIp, clientId.split('@')[0]);
       const withIpText = await runCli(['admin', 'consumerProgress', ...n, '-g', group, '-t', topic, '-s', 'true']);
       assert.match(withIpText.stdout, /#Consumer Offset\s+#Client IP\s+#Diff/);
-      const status = await runJson<{ sameSubscription: boolean; rebalanceOk: boolean; clients: Array<{ clientId: string; queues: number }> }>(['admin', 'consumerStatus', ...n, '-g', group]);
+      type Status = { sameSubscription: boolean; rebalanceOk: boolean; clients: Array<{ clientId: string; queues: number }> };
+      // The %RETRY% queue joins the member's assignment once its route is known (looked up every second).
+      let status = await runJson<Status>(['admin', 'consumerStatus', ...n, '-g', group]);
+      for (let i = 0; i < 20 && status.clients[0]?.queues !== 5; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        status = await runJson<Status>(['admin', 'consumerStatus', ...n, '-g', group]);
+      }
       assert.equal(status.sameSubscription, true);
       assert.equal(status.rebalanceOk, true);
       assert.deepEqual(status.clients.map((c) => [c.clientId, c.queues]), [[clientId, 4 + 1]]); // 4 queues + its %RETRY% queue
