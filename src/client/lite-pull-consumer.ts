@@ -11,7 +11,7 @@
  * its messages count as consumed. Consumed offsets are committed every autoCommitIntervalMillis
  * (on poll) when autoCommit is on, or by commitSync(). seek/seekToBegin/seekToEnd move a queue.
  */
-import { MQAdminImpl, type QueryResult } from './mq-admin.js';
+import { MQAdminClient } from './mq-admin.js';
 import { componentLogger } from '../common/logger.js';
 import { PROPERTY } from '../message/message-const.js';
 import type { ConsumeFromWhere, ConsumerData, MessageModel } from '../protocol/body/types.js';
@@ -81,7 +81,7 @@ interface ConsumeRequest {
   generation: number;
 }
 
-export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<MessageExt[]> {
+export class DefaultLitePullConsumer extends MQAdminClient implements ConsumerInner, AsyncIterable<MessageExt[]> {
   consumerGroup: string;
   messageModel: MessageModel;
   consumeFromWhere: ConsumeFromWhere;
@@ -116,6 +116,7 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
   private readonly transport?: ClientTransport;
 
   constructor(options: LitePullConsumerOptions) {
+    super();
     this.consumerGroup = options.consumerGroup;
     this.messageModel = options.messageModel ?? 'CLUSTERING';
     this.consumeFromWhere = options.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET';
@@ -374,40 +375,8 @@ export class DefaultLitePullConsumer implements ConsumerInner, AsyncIterable<Mes
     return this.instance;
   }
 
-  // ---- MQAdmin: offsets and message lookup -------------------------------------------------
-
-  private adminImpl(): MQAdminImpl {
-    const instance = this.instance;
-    if (!instance || !instance.isStarted) throw new MQClientError('SERVICE_STATE', 'The client is not started');
-    return new MQAdminImpl(instance);
-  }
-
-  /** Next offset to be written in the queue. */
-  maxOffset(mq: MessageQueue): Promise<number> {
-    return this.adminImpl().maxOffset(mq);
-  }
-
-  minOffset(mq: MessageQueue): Promise<number> {
-    return this.adminImpl().minOffset(mq);
-  }
-
-  /** The first offset whose message was stored at or after `timestamp` (ms). */
-  searchOffset(mq: MessageQueue, timestamp: number): Promise<number> {
-    return this.adminImpl().searchOffset(mq, timestamp);
-  }
-
-  earliestMsgStoreTime(mq: MessageQueue): Promise<number> {
-    return this.adminImpl().earliestMsgStoreTime(mq);
-  }
-
-  /** A message by offset message id, or (with its topic) by client message id. */
-  viewMessage(msgId: string, topic?: string): Promise<MessageExt> {
-    return this.adminImpl().viewMessage(msgId, topic);
-  }
-
-  /** Messages of a topic with `key` in KEYS, stored between `begin` and `end` (ms). */
-  queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): Promise<QueryResult> {
-    return this.adminImpl().queryMessage(topic, key, maxNum, begin, end);
+  protected override adminInstance(): MQClientInstance | undefined {
+    return this.instance;
   }
 
   // ---- ConsumerInner -----------------------------------------------------------------------

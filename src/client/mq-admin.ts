@@ -108,3 +108,45 @@ export class MQAdminImpl {
     return { indexLastUpdateTimestamp, messageList };
   }
 }
+
+/**
+ * The MQAdmin methods every producer and consumer offers (as DefaultMQProducer / DefaultMQPushConsumer /
+ * DefaultLitePullConsumer do in RocketMQ); a subclass names the client instance that serves them.
+ */
+export abstract class MQAdminClient {
+  protected abstract adminInstance(): MQClientInstance | undefined;
+
+  private adminImpl(): MQAdminImpl {
+    const instance = this.adminInstance();
+    if (!instance || !instance.isStarted) throw new MQClientError('SERVICE_STATE', 'The client is not started');
+    return new MQAdminImpl(instance);
+  }
+
+  /** Next offset to be written in the queue. */
+  maxOffset(mq: MessageQueue): Promise<number> {
+    return this.adminImpl().maxOffset(mq);
+  }
+
+  minOffset(mq: MessageQueue): Promise<number> {
+    return this.adminImpl().minOffset(mq);
+  }
+
+  /** The first offset whose message was stored at or after `timestamp` (ms). */
+  searchOffset(mq: MessageQueue, timestamp: number): Promise<number> {
+    return this.adminImpl().searchOffset(mq, timestamp);
+  }
+
+  earliestMsgStoreTime(mq: MessageQueue): Promise<number> {
+    return this.adminImpl().earliestMsgStoreTime(mq);
+  }
+
+  /** A message by offset message id, or (with its topic) by client message id. */
+  viewMessage(msgId: string, topic?: string): Promise<MessageExt> {
+    return this.adminImpl().viewMessage(msgId, topic);
+  }
+
+  /** Messages of a topic with `key` in KEYS, stored between `begin` and `end` (ms). */
+  queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): Promise<QueryResult> {
+    return this.adminImpl().queryMessage(topic, key, maxNum, begin, end);
+  }
+}

@@ -11,7 +11,7 @@
  * Sync sends retry `retryTimesWhenSendFailed` times on network errors and on the broker codes
  * RocketMQ retries, all within `sendMsgTimeout`. Many sends may be in flight on one connection.
  */
-import { MQAdminImpl, type QueryResult } from './mq-admin.js';
+import { MQAdminClient } from './mq-admin.js';
 import { deflateSync } from 'node:zlib';
 import { componentLogger } from '../common/logger.js';
 import { RemotingResponseError } from '../common/errors.js';
@@ -71,7 +71,7 @@ export interface SendCallback {
 
 type Selector = MessageQueueSelector | MessageQueueSelectorObject;
 
-export class DefaultMQProducer implements ProducerInner {
+export class DefaultMQProducer extends MQAdminClient implements ProducerInner {
   producerGroup: string;
   createTopicKey: string;
   defaultTopicQueueNums: number;
@@ -100,6 +100,7 @@ export class DefaultMQProducer implements ProducerInner {
   }
 
   constructor(options: ProducerOptions = {}) {
+    super();
     this.producerGroup = options.producerGroup ?? MixAll.DEFAULT_PRODUCER_GROUP;
     this.createTopicKey = options.createTopicKey ?? MixAll.AUTO_CREATE_TOPIC_KEY_TOPIC;
     this.defaultTopicQueueNums = options.defaultTopicQueueNums ?? 4;
@@ -257,40 +258,8 @@ export class DefaultMQProducer implements ProducerInner {
     return [...info.messageQueueList];
   }
 
-  // ---- MQAdmin: offsets and message lookup -------------------------------------------------
-
-  private adminImpl(): MQAdminImpl {
-    const instance = this.instance;
-    if (!instance || !instance.isStarted) throw new MQClientError('SERVICE_STATE', 'The client is not started');
-    return new MQAdminImpl(instance);
-  }
-
-  /** Next offset to be written in the queue. */
-  maxOffset(mq: MessageQueue): Promise<number> {
-    return this.adminImpl().maxOffset(mq);
-  }
-
-  minOffset(mq: MessageQueue): Promise<number> {
-    return this.adminImpl().minOffset(mq);
-  }
-
-  /** The first offset whose message was stored at or after `timestamp` (ms). */
-  searchOffset(mq: MessageQueue, timestamp: number): Promise<number> {
-    return this.adminImpl().searchOffset(mq, timestamp);
-  }
-
-  earliestMsgStoreTime(mq: MessageQueue): Promise<number> {
-    return this.adminImpl().earliestMsgStoreTime(mq);
-  }
-
-  /** A message by offset message id, or (with its topic) by client message id. */
-  viewMessage(msgId: string, topic?: string): Promise<MessageExt> {
-    return this.adminImpl().viewMessage(msgId, topic);
-  }
-
-  /** Messages of a topic with `key` in KEYS, stored between `begin` and `end` (ms). */
-  queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): Promise<QueryResult> {
-    return this.adminImpl().queryMessage(topic, key, maxNum, begin, end);
+  protected override adminInstance(): MQClientInstance | undefined {
+    return this.instance;
   }
 
   // ---- internals ------------------------------------------------------------------------

@@ -15,7 +15,7 @@
  */
 import { AsyncTraceDispatcher } from './trace/trace-dispatcher.js';
 import { ConsumeMessageTraceHook, type ConsumeMessageContext, type ConsumeMessageHook } from './trace/trace-hooks.js';
-import { MQAdminImpl, type QueryResult } from './mq-admin.js';
+import { MQAdminClient } from './mq-admin.js';
 import { componentLogger } from '../common/logger.js';
 import { PROPERTY } from '../message/message-const.js';
 import type { ConsumeFromWhere, ConsumerData, MessageModel } from '../protocol/body/types.js';
@@ -155,7 +155,7 @@ interface PullRequest {
   previouslyLocked?: boolean;
 }
 
-export class DefaultMQPushConsumer implements ConsumerInner {
+export class DefaultMQPushConsumer extends MQAdminClient implements ConsumerInner {
   consumerGroup: string;
   messageModel: MessageModel;
   consumeFromWhere: ConsumeFromWhere;
@@ -201,6 +201,7 @@ export class DefaultMQPushConsumer implements ConsumerInner {
   private readonly suspendedQueues = new WeakSet<ProcessQueue>();
 
   constructor(options: PushConsumerOptions) {
+    super();
     this.consumerGroup = options.consumerGroup;
     this.messageModel = options.messageModel ?? 'CLUSTERING';
     this.consumeFromWhere = options.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET';
@@ -449,40 +450,8 @@ export class DefaultMQPushConsumer implements ConsumerInner {
     await this.traceDispatcher?.shutdown().catch((e) => log.warn({ err: e }, 'trace dispatcher shutdown failed'));
   }
 
-  // ---- MQAdmin: offsets and message lookup -------------------------------------------------
-
-  private adminImpl(): MQAdminImpl {
-    const instance = this.instance;
-    if (!instance || !instance.isStarted) throw new MQClientError('SERVICE_STATE', 'The client is not started');
-    return new MQAdminImpl(instance);
-  }
-
-  /** Next offset to be written in the queue. */
-  maxOffset(mq: MessageQueue): Promise<number> {
-    return this.adminImpl().maxOffset(mq);
-  }
-
-  minOffset(mq: MessageQueue): Promise<number> {
-    return this.adminImpl().minOffset(mq);
-  }
-
-  /** The first offset whose message was stored at or after `timestamp` (ms). */
-  searchOffset(mq: MessageQueue, timestamp: number): Promise<number> {
-    return this.adminImpl().searchOffset(mq, timestamp);
-  }
-
-  earliestMsgStoreTime(mq: MessageQueue): Promise<number> {
-    return this.adminImpl().earliestMsgStoreTime(mq);
-  }
-
-  /** A message by offset message id, or (with its topic) by client message id. */
-  viewMessage(msgId: string, topic?: string): Promise<MessageExt> {
-    return this.adminImpl().viewMessage(msgId, topic);
-  }
-
-  /** Messages of a topic with `key` in KEYS, stored between `begin` and `end` (ms). */
-  queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): Promise<QueryResult> {
-    return this.adminImpl().queryMessage(topic, key, maxNum, begin, end);
+  protected override adminInstance(): MQClientInstance | undefined {
+    return this.instance;
   }
 
   // ---- ConsumerInner -----------------------------------------------------------------------
