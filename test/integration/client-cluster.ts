@@ -45,13 +45,15 @@ export async function startCluster(o: { brokers?: number; broker?: Record<string
   const namesrvAddr = `127.0.0.1:${nsPort}`;
   const n = o.brokers ?? 1;
   const brokers: ClusterBroker[] = [];
-  const make = (i: number, port: number): BrokerController =>
+  // A restarted broker keeps its ports: the HA port it had (listenPort + 1 may belong to another socket).
+  const make = (i: number, port: number, haListenPort?: number): BrokerController =>
     new BrokerController(
       loadBrokerConfig(undefined, {
         namesrvAddr,
         brokerName: `broker-${String.fromCharCode(97 + i)}`,
         brokerIP1: '127.0.0.1',
         listenPort: port,
+        ...(haListenPort === undefined ? {} : { haListenPort }),
         storePathRootDir: join(td.dir, `broker-${i}`),
         ...SMALL_STORE,
         ...o.broker,
@@ -79,7 +81,7 @@ export async function startCluster(o: { brokers?: number; broker?: Record<string
     async startBroker(i) {
       const b = brokers[i]!;
       if (b.running) return;
-      b.controller = make(i, b.port);
+      b.controller = make(i, b.port, b.controller.config.haListenPort);
       await b.controller.start();
       b.running = true;
     },
