@@ -13,6 +13,8 @@ const broker = new BrokerController(
     namesrvAddr: namesrvAddr!,
     brokerIP1: '127.0.0.1',
     listenPort: Number(port),
+    // No slaves here: an ephemeral HA port, so a restart on the same listenPort never meets a taken listenPort + 1.
+    haListenPort: 0,
     storePathRootDir: dir!,
     ...SMALL_STORE,
     transactionCheckInterval: 200,
