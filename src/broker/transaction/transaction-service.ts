@@ -268,14 +268,25 @@ export class TransactionService {
     if (halfQueueOffset !== undefined && halfQueueOffset !== h.queueOffset) {
       return { status: 'ILLEGAL', remark: `the transaction state table offset ${halfQueueOffset} differs from the half message's queue offset ${h.queueOffset}` };
     }
-    const qo = h.queueOffset;
+    const storeCopy = async (): Promise<PutMessageResult> => {
+      const r = await this.b.putMessage({ ...h.committed });
+      if (r.status === 'PUT_OK') this.b.stats.onPut(1, r.appendResult?.wroteBytes ?? 0);
+      return r;
+    };
+    return this.resolveOnce(h.queueOffset, commitLogOffset, commit ? storeCopy : undefined);
+  }
+
+  /**
+   * Resolves the half message at queue offset `qo` once: stores its committed copy (`storeCopy`, when
+   * committing), then the op record, then advances the check progress.
+   */
+  private async resolveOnce(qo: number, commitLogOffset: number, storeCopy: (() => Promise<PutMessageResult>) | undefined): Promise<EndResult> {
     if (this.isResolved(qo) || this.resolving.has(qo)) return { status: 'OK' };
     this.resolving.add(qo);
     try {
-      if (commit) {
-        const r = await this.b.putMessage({ ...h.committed });
+      if (storeCopy) {
+        const r = await storeCopy();
         if (r.status !== 'PUT_OK') return { status: 'STORE_FAILED', remark: r.remark ?? r.status };
-        this.b.stats.onPut(1, r.appendResult?.wroteBytes ?? 0);
         this.counters.committed++;
       } else {
         this.counters.rolledBack++;
@@ -314,26 +325,7 @@ export class TransactionService {
     if (halfQueueOffset !== undefined && halfQueueOffset !== m.queueOffset) {
       return { status: 'ILLEGAL', remark: `the transaction state table offset ${halfQueueOffset} differs from the half message's queue offset ${m.queueOffset}` };
     }
-    const qo = m.queueOffset;
-    if (this.isResolved(qo) || this.resolving.has(qo)) return { status: 'OK' };
-    this.resolving.add(qo);
-    try {
-      if (commit) {
-        const r = await this.storeCommitted(m);
-        if (r.status !== 'PUT_OK') return { status: 'STORE_FAILED', remark: r.remark ?? r.status };
-        this.counters.committed++;
-      } else {
-        this.counters.rolledBack++;
-      }
-      this.forgetRecent(commitLogOffset);
-      await this.writeOp(OP_TAG_DONE, qo);
-      this.resolved.add(qo);
-      if (this.checkTimes.delete(qo)) this.checkTimesDirty = true;
-      this.advanceCheckOffset();
-      return { status: 'OK' };
-    } finally {
-      this.resolving.delete(qo);
-    }
+    return this.resolveOnce(m.queueOffset, commitLogOffset, commit ? () => this.storeCommitted(m) : undefined);
   }
 
   /** Stores the committed copy of a half message (or of a moved-aside one) under its real topic. */
