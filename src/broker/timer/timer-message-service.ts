@@ -20,7 +20,7 @@
 import { join } from 'node:path';
 import type { Logger } from '../../common/logger.js';
 import { PROPERTY } from '../../message/message-const.js';
-import { decodeRecord } from '../../message/message-record.js';
+import { decodeRecord, newRecordScan, scanRecord } from '../../message/message-record.js';
 import { readInt64BE } from '../../message/int64.js';
 import { getEncodedProperty } from '../../message/properties.js';
 import type { MessageInner, MessageStore, PutMessageResult } from '../../store/types.js';
@@ -106,33 +106,18 @@ function recordProperty(rec: Buffer, from: number, to: number, needle: Buffer): 
 
 /** Fields of a stored record the ingest needs, read without decoding the body or all properties. */
 function parkedInfo(rec: Buffer): { phyOffset: number; storeTimestamp: number; outMs: number; uniqKey: string } {
-  const sysFlag = rec.readInt32BE(36);
-  const bornLen = sysFlag & 0x10 ? 20 : 8;
-  const storeLen = sysFlag & 0x20 ? 20 : 8;
-  const stPos = 48 + bornLen;
-  let p = stPos + 8 + storeLen + 4 + 8;
-  const bodyLen = rec.readInt32BE(p);
-  p += 4 + bodyLen;
-  let topicLen: number;
-  if (rec.readInt32BE(4) === (0xdaa320ab | 0)) {
-    topicLen = rec.readInt16BE(p);
-    p += 2;
-  } else {
-    topicLen = rec[p]!;
-    p += 1;
-  }
-  p += topicLen;
-  const propLen = rec.readInt16BE(p);
-  p += 2;
-  const end = p + propLen;
-  if (propLen < 0 || end > rec.length) throw new RangeError('bad properties length');
+  const r = scan;
+  scanRecord(rec, 0, r);
   return {
-    phyOffset: readInt64BE(rec, 28),
-    storeTimestamp: readInt64BE(rec, stPos),
-    outMs: Number(recordProperty(rec, p, end, NEEDLE_OUT)),
-    uniqKey: recordProperty(rec, p, end, NEEDLE_UNIQ) ?? '',
+    phyOffset: r.commitLogOffset,
+    storeTimestamp: r.storeTimestamp,
+    outMs: Number(recordProperty(rec, r.propertiesStart, r.propertiesEnd, NEEDLE_OUT)),
+    uniqKey: recordProperty(rec, r.propertiesStart, r.propertiesEnd, NEEDLE_UNIQ) ?? '',
   };
 }
+
+/** Reused by parkedInfo and toRealMessage (both synchronous, never interleaved). */
+const scan = newRecordScan();
 
 export interface TimerStats {
   pending: number;
@@ -579,28 +564,15 @@ export class TimerMessageService {
       return undefined;
     }
     // Fields read in place (no full decode: this is the delivery hot path).
-    const sysFlag = raw.readInt32BE(36);
-    const bornLen = sysFlag & 0x10 ? 20 : 8;
-    const storeLen = sysFlag & 0x20 ? 20 : 8;
-    const stPos = 48 + bornLen;
-    let p = stPos + 8 + storeLen;
-    const reconsumeTimes = raw.readInt32BE(p);
-    const prepared = readInt64BE(raw, p + 4);
-    p += 12;
-    const bodyLen = raw.readInt32BE(p);
-    const body = raw.subarray(p + 4, p + 4 + bodyLen);
-    p += 4 + bodyLen;
-    let topicLen: number;
-    if (raw.readInt32BE(4) === (0xdaa320ab | 0)) {
-      topicLen = raw.readInt16BE(p);
-      p += 2;
-    } else {
-      topicLen = raw[p]!;
-      p += 1;
+    const r = scan;
+    try {
+      scanRecord(raw, 0, r);
+    } catch (err) {
+      this.log?.error({ err, uniqKey: e.uniqKey, phyOffset: e.phyOffset }, 'parked timer message unreadable, dropped');
+      return undefined;
     }
-    p += topicLen;
-    const propLen = raw.readInt16BE(p);
-    const props = raw.toString('utf8', p + 2, p + 2 + propLen);
+    const body = raw.subarray(r.bodyStart, r.bodyEnd);
+    const props = raw.toString('utf8', r.propertiesStart, r.propertiesEnd);
     const realTopic = getEncodedProperty(props, PROPERTY.REAL_TOPIC);
     if (!realTopic) {
       this.log?.error({ uniqKey: e.uniqKey }, 'parked timer message without REAL_TOPIC dropped');
@@ -609,20 +581,20 @@ export class TimerMessageService {
     const realQid = Number(getEncodedProperty(props, PROPERTY.REAL_QID) ?? '0');
     let out = removeEncodedProperty(removeEncodedProperty(props, PROPERTY.REAL_TOPIC), PROPERTY.REAL_QID);
     if (out.includes(TIMER_DEQUEUE_MS)) out = removeProperties(out, [TIMER_ENQUEUE_MS, TIMER_DEQUEUE_MS]);
-    out = appendProperty(out, TIMER_ENQUEUE_MS, String(readInt64BE(raw, stPos)));
+    out = appendProperty(out, TIMER_ENQUEUE_MS, String(r.storeTimestamp));
     out = appendProperty(out, TIMER_DEQUEUE_MS, String(now));
     return {
       topic: realTopic,
       queueId: Number.isInteger(realQid) && realQid >= 0 ? realQid : 0,
-      flag: raw.readInt32BE(16),
+      flag: r.flag,
       body,
       properties: out,
-      sysFlag,
-      bornTimestamp: readInt64BE(raw, 40),
-      bornHost: raw.subarray(48, 48 + bornLen),
+      sysFlag: r.sysFlag,
+      bornTimestamp: r.bornTimestamp,
+      bornHost: raw.subarray(r.bornHostAt, r.bornHostAt + ((r.sysFlag & 0x10) !== 0 ? 20 : 8)),
       storeHost: this.storeHost(),
-      reconsumeTimes,
-      preparedTransactionOffset: prepared,
+      reconsumeTimes: r.reconsumeTimes,
+      preparedTransactionOffset: r.preparedTransactionOffset,
     };
   }
 
