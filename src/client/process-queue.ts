@@ -6,8 +6,14 @@
 import type { MessageExt } from './message.js';
 
 export class ProcessQueue {
-  /** offset -> message, kept in increasing offset order (messages arrive in offset order). */
-  private msgs = new Map<number, MessageExt>();
+  /**
+   * Held messages in increasing offset order (they arrive in offset order): `held[head..]`, with
+   * consumed ones set to undefined until the head passes them. Arrays, not a Map: see IntKeyTable for
+   * what Map churn does to the young generation.
+   */
+  private held: (MessageExt | undefined)[] = [];
+  private heldOffsets: number[] = [];
+  private head = 0;
   private lastPutOffset = -1;
   msgCount = 0;
   msgSize = 0;
@@ -36,12 +42,14 @@ export class ProcessQueue {
   /** Orderly: moves up to `n` messages (lowest offsets first) to the consuming set and returns them. */
   takeMessages(n: number): MessageExt[] {
     const out: MessageExt[] = [];
-    for (const [off, m] of this.msgs) {
-      if (out.length >= n) break;
+    for (let i = this.head; i < this.held.length && out.length < n; i++) {
+      const m = this.held[i];
+      if (m === undefined) continue;
       out.push(m);
-      this.msgs.delete(off);
-      this.consumingMsgs.set(off, m);
+      this.held[i] = undefined;
+      this.consumingMsgs.set(this.heldOffsets[i]!, m);
     }
+    this.advanceHead();
     if (out.length > 0) this.lastConsumeTimestamp = Date.now();
     return out;
   }
@@ -60,25 +68,82 @@ export class ProcessQueue {
 
   /** Orderly: puts the given consuming messages back in front to be consumed again. */
   makeMessageToConsumeAgain(list: MessageExt[]): void {
+    const entries = this.liveEntries();
     for (const m of list) {
       this.consumingMsgs.delete(m.queueOffset);
-      this.msgs.set(m.queueOffset, m);
+      entries.push([m.queueOffset, m]);
     }
-    this.msgs = new Map([...this.msgs.entries()].sort((a, b) => a[0] - b[0]));
+    this.rebuild(entries);
+  }
+
+  /** Held messages with their offsets, in order. */
+  private liveEntries(): [number, MessageExt][] {
+    const out: [number, MessageExt][] = [];
+    for (let i = this.head; i < this.held.length; i++) {
+      const m = this.held[i];
+      if (m !== undefined) out.push([this.heldOffsets[i]!, m]);
+    }
+    return out;
+  }
+
+  private rebuild(entries: [number, MessageExt][]): void {
+    entries.sort((a, b) => a[0] - b[0]);
+    this.held = entries.map((e) => e[1]);
+    this.heldOffsets = entries.map((e) => e[0]);
+    this.head = 0;
+  }
+
+  /** Index of `offset` among the held slots, or -1. */
+  private indexOf(offset: number): number {
+    let lo = this.head;
+    let hi = this.heldOffsets.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = this.heldOffsets[mid]!;
+      if (v === offset) return mid;
+      if (v < offset) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  private holds(offset: number): boolean {
+    const i = this.indexOf(offset);
+    return i >= 0 && this.held[i] !== undefined;
+  }
+
+  /** Skips consumed slots at the head; drops them from the arrays once they are the larger part. */
+  private advanceHead(): void {
+    const n = this.held.length;
+    while (this.head < n && this.held[this.head] === undefined) this.head++;
+    if (this.head === n) {
+      this.held.length = 0;
+      this.heldOffsets.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= n) {
+      this.held = this.held.slice(this.head);
+      this.heldOffsets = this.heldOffsets.slice(this.head);
+      this.head = 0;
+    }
   }
 
   putMessage(list: MessageExt[]): void {
     let unordered = false;
     for (const m of list) {
-      if (this.msgs.has(m.queueOffset) || this.consumingMsgs.has(m.queueOffset)) continue;
-      if (m.queueOffset < this.lastPutOffset) unordered = true;
-      this.msgs.set(m.queueOffset, m);
-      this.lastPutOffset = m.queueOffset;
+      const off = m.queueOffset;
+      const last = this.heldOffsets.length > this.head ? this.heldOffsets[this.heldOffsets.length - 1]! : -1;
+      if (off <= last ? this.holds(off) : false) continue;
+      if (this.consumingMsgs.size > 0 && this.consumingMsgs.has(off)) continue;
+      if (off <= last) unordered = true;
+      if (off < this.lastPutOffset) unordered = true;
+      this.held.push(m);
+      this.heldOffsets.push(off);
+      this.lastPutOffset = off;
       this.msgCount++;
       this.msgSize += m.body.length;
       if (m.queueOffset > this.queueOffsetMax) this.queueOffsetMax = m.queueOffset;
     }
-    if (unordered) this.msgs = new Map([...this.msgs.entries()].sort((a, b) => a[0] - b[0]));
+    if (unordered) this.rebuild(this.liveEntries());
   }
 
   /**
@@ -86,16 +151,19 @@ export class ProcessQueue {
    * queue held nothing.
    */
   removeMessage(list: MessageExt[]): number {
-    if (this.msgs.size === 0) return -1;
+    if (this.head >= this.held.length) return -1;
     this.lastConsumeTimestamp = Date.now();
     let result = this.queueOffsetMax + 1;
     for (const m of list) {
-      const had = this.msgs.get(m.queueOffset);
-      if (had && this.msgs.delete(m.queueOffset)) {
+      const i = this.indexOf(m.queueOffset);
+      const had = i >= 0 ? this.held[i] : undefined;
+      if (had !== undefined) {
+        this.held[i] = undefined;
         this.msgCount--;
         this.msgSize -= had.body.length;
       }
     }
+    this.advanceHead();
     const first = this.firstOffset();
     if (first !== undefined) result = first;
     return result;
@@ -104,16 +172,16 @@ export class ProcessQueue {
   /** Up to `n` held messages with the lowest offsets. */
   headMessages(n: number): MessageExt[] {
     const out: MessageExt[] = [];
-    for (const m of this.msgs.values()) {
-      if (out.length >= n) break;
-      out.push(m);
+    for (let i = this.head; i < this.held.length && out.length < n; i++) {
+      const m = this.held[i];
+      if (m !== undefined) out.push(m);
     }
     return out;
   }
 
   firstOffset(): number | undefined {
-    const it = this.msgs.keys().next();
-    return it.done ? undefined : it.value;
+    // The head slot is always held (advanceHead), or there is none.
+    return this.head < this.held.length ? this.heldOffsets[this.head] : undefined;
   }
 
   /** Distance between the smallest and largest held offsets (consume lag inside the client). */
@@ -123,7 +191,9 @@ export class ProcessQueue {
   }
 
   clear(): void {
-    this.msgs.clear();
+    this.held = [];
+    this.heldOffsets = [];
+    this.head = 0;
     this.consumingMsgs.clear();
     this.msgCount = 0;
     this.msgSize = 0;

@@ -13,6 +13,7 @@
  * the broker for redelivery through %RETRY%<group> -> advance the queue's offset to the smallest
  * message still in flight. Offsets are flushed every persistConsumerOffsetInterval and on shutdown.
  */
+import { IntKeyTable } from '../common/int-key-table.js';
 import { AsyncTraceDispatcher } from './trace/trace-dispatcher.js';
 import { ConsumeMessageTraceHook, type ConsumeMessageContext, type ConsumeMessageHook } from './trace/trace-hooks.js';
 import { MQAdminClient } from './mq-admin.js';
@@ -193,7 +194,9 @@ export class DefaultMQPushConsumer extends MQAdminClient implements ConsumerInne
   // Consume concurrency limiter.
   private running = 0;
   private readonly waiting: Array<() => Promise<void>> = [];
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Running consume tasks by id (not a Set: see IntKeyTable). */
+  private readonly inFlight = new IntKeyTable<Promise<void>>();
+  private nextTaskId = 0;
   /** Called around each listener call (message trace registers one when enableMsgTrace is set). */
   readonly consumeMessageHooks: ConsumeMessageHook[] = [];
   private traceDispatcher?: AsyncTraceDispatcher;
@@ -437,7 +440,7 @@ export class DefaultMQPushConsumer extends MQAdminClient implements ConsumerInne
       if (orderlyClustering) this.rebalance?.dropAll();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.allSettled([...this.inFlight]),
+        Promise.allSettled(this.inFlight.values()),
         new Promise<void>((r) => (timer = setTimeout(r, Math.max(this.awaitTerminationMillisWhenShutdown, orderlyClustering ? ORDERLY_SHUTDOWN_WAIT_MS : 0)))),
       ]);
       clearTimeout(timer);
@@ -677,14 +680,15 @@ export class DefaultMQPushConsumer extends MQAdminClient implements ConsumerInne
     while (this.running < this.consumeThreadMax && this.waiting.length > 0) {
       const task = this.waiting.shift()!;
       this.running++;
+      const id = (this.nextTaskId = (this.nextTaskId + 1) | 0);
       const p = task()
         .catch((e) => log.error({ err: e }, 'consume task failed'))
         .finally(() => {
           this.running--;
-          this.inFlight.delete(p);
+          this.inFlight.delete(id);
           this.drain();
         });
-      this.inFlight.add(p);
+      this.inFlight.set(id, p);
     }
   }
 

@@ -13,6 +13,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { RmqError } from '../common/errors.js';
+import { IntKeyTable } from '../common/int-key-table.js';
 import { componentLogger, type Logger } from '../common/logger.js';
 import {
   CURRENT_VERSION,
@@ -119,7 +120,8 @@ export class Connection extends EventEmitter implements RemotingConnection {
   private readonly maxFrameBytes: number;
   private readonly pauseReadOnBackpressure: boolean;
   private readonly log: Logger;
-  private readonly pending = new Map<number, Pending>();
+  /** opaque -> call; not a Map (see IntKeyTable for why). */
+  private readonly pending = new IntKeyTable<Pending>();
   /**
    * One timer per connection, armed for the earliest deadline among pending calls, instead of a
    * timer per request: with a steady stream of calls sharing one timeout it is armed once per timeout
@@ -211,7 +213,7 @@ export class Connection extends EventEmitter implements RemotingConnection {
     this.sweepAt = Infinity;
     const now = performance.now();
     let next = Infinity;
-    for (const [opaque, p] of this.pending) {
+    for (const [opaque, p] of this.pending.entries()) {
       if (p.deadline <= now) {
         this.pending.delete(opaque);
         p.reject(new RemotingTimeoutError(this.remoteAddress, p.timeoutMs, p.cmd));
@@ -367,12 +369,11 @@ export class Connection extends EventEmitter implements RemotingConnection {
 
   private readonly onFrame = (cmd: RemotingCommand): void => {
     if ((cmd.flag & FLAG_RESPONSE) !== 0) {
-      const p = this.pending.get(cmd.opaque);
+      const p = this.pending.delete(cmd.opaque);
       if (p === undefined) {
         this.log.debug({ opaque: cmd.opaque, code: cmd.code }, 'response for an unknown or timed-out request, dropped');
         return;
       }
-      this.pending.delete(cmd.opaque);
       p.resolve(cmd);
       return;
     }
