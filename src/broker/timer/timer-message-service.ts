@@ -149,6 +149,7 @@ export class TimerMessageService {
   private rollTimer: NodeJS.Timeout | undefined;
   private rolling = false;
   private lastCheckpoint = { timerLogOffset: -1, deliveredUpToMs: -1, timerQueueOffset: -1 };
+  private checkpointing: Promise<void> | null = null;
 
   constructor(
     private readonly store: MessageStore,
@@ -203,13 +204,7 @@ export class TimerMessageService {
     this.stopped = false;
     this.ingest();
     this.arm();
-    this.flushTimer = setInterval(() => {
-      try {
-        this.checkpoint();
-      } catch (e) {
-        this.log?.error({ err: (e as Error).message }, 'timer checkpoint failed');
-      }
-    }, Math.max(50, this.cfg.timerFlushIntervalMs));
+    this.flushTimer = setInterval(() => void this.checkpointAsync(), Math.max(50, this.cfg.timerFlushIntervalMs));
     this.flushTimer.unref?.();
     const rollMs = this.rollWindowMs;
     this.rollTimer = setInterval(() => {
@@ -282,6 +277,7 @@ export class TimerMessageService {
     if (this.flushTimer) clearInterval(this.flushTimer);
     if (this.rollTimer) clearInterval(this.rollTimer);
     for (let i = 0; (this.delivering > 0 || this.inflight.size > 0) && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
+    await this.checkpointing;
     try {
       this.checkpoint();
     } finally {
@@ -601,7 +597,34 @@ export class TimerMessageService {
   /** Writes the checkpoint (see the module comment) and drops fully delivered log segments. */
   checkpoint(): void {
     if (!this.loaded) return;
+    const cp = this.checkpointState();
     this.timerLog.sync();
+    this.writeCheckpoint(cp);
+  }
+
+  /** The periodic checkpoint: the same, with the log's fdatasync off the event loop. */
+  private checkpointAsync(): Promise<void> {
+    if (this.checkpointing) return this.checkpointing;
+    const p = (async () => {
+      try {
+        if (!this.loaded) return;
+        // state first: whatever it claims was appended before the sync started
+        const cp = this.checkpointState();
+        await this.timerLog.syncAsync();
+        if (!this.loaded || this.stopped) return;
+        this.writeCheckpoint(cp);
+      } catch (e) {
+        this.log?.error({ err: (e as Error).message }, 'timer checkpoint failed');
+      } finally {
+        this.checkpointing = null;
+      }
+    })();
+    this.checkpointing = p;
+    return p;
+  }
+
+  private checkpointState(): { timerLogOffset: number; deliveredUpToMs: number; timerQueueOffset: number } {
+    this.timerLog.flush();
     const now = this.now();
     let W = now;
     let top = this.heap.peek();
@@ -611,12 +634,16 @@ export class TimerMessageService {
     }
     if (top) W = Math.min(W, top.deliverMs - 1);
     for (const e of this.inflight) W = Math.min(W, e.deliverMs - 1);
-    const cp = { timerLogOffset: this.timerLog.endOffset, deliveredUpToMs: W, timerQueueOffset: this.nextIngest };
+    return { timerLogOffset: this.timerLog.endOffset, deliveredUpToMs: W, timerQueueOffset: this.nextIngest };
+  }
+
+  private writeCheckpoint(cp: { timerLogOffset: number; deliveredUpToMs: number; timerQueueOffset: number }): void {
     const lc = this.lastCheckpoint;
     if (cp.timerLogOffset === lc.timerLogOffset && cp.deliveredUpToMs === lc.deliveredUpToMs && cp.timerQueueOffset === lc.timerQueueOffset) return;
     this.checkpointFile.persist(JSON.stringify(cp));
     this.lastCheckpoint = cp;
-    const n = this.timerLog.deleteDelivered(cp.timerLogOffset, W);
+    const n = this.timerLog.deleteDelivered(cp.timerLogOffset, cp.deliveredUpToMs);
     if (n) this.log?.info({ segments: n }, 'timer log segments deleted (delivered)');
   }
+
 }
