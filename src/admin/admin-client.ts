@@ -428,11 +428,11 @@ export class AdminClient {
 
   /** Per name server, as mqadmin reports it: the count of topics changed, or the error. */
   async wipeWritePerm(brokerName: string): Promise<Array<{ namesrvAddr: string; count?: number; error?: string }>> {
-    return this.perNamesrv(RequestCode.WIPE_WRITE_PERM_OF_BROKER, WipeWritePermOfBrokerRequestHeader.encode({ brokerName }), (res) => WipeWritePermOfBrokerResponseHeader.decode(res.extFields).wipeTopicCount);
+    return this.perNamesrv(RequestCode.WIPE_WRITE_PERM_OF_BROKER, WipeWritePermOfBrokerRequestHeader.encode({ brokerName }), (res) => WipeWritePermOfBrokerResponseHeader.decodeCommand(res).wipeTopicCount);
   }
 
   async addWritePerm(brokerName: string): Promise<Array<{ namesrvAddr: string; count?: number; error?: string }>> {
-    return this.perNamesrv(RequestCode.ADD_WRITE_PERM_OF_BROKER, AddWritePermOfBrokerRequestHeader.encode({ brokerName }), (res) => AddWritePermOfBrokerResponseHeader.decode(res.extFields).addTopicCount);
+    return this.perNamesrv(RequestCode.ADD_WRITE_PERM_OF_BROKER, AddWritePermOfBrokerRequestHeader.encode({ brokerName }), (res) => AddWritePermOfBrokerResponseHeader.decodeCommand(res).addTopicCount);
   }
 
   private async perNamesrv(code: number, ext: Record<string, string>, count: (res: RemotingCommand) => number): Promise<Array<{ namesrvAddr: string; count?: number; error?: string }>> {
@@ -499,17 +499,17 @@ export class AdminClient {
 
   async getMaxOffset(addr: string, topic: string, queueId: number): Promise<number> {
     const res = await this.invokeBroker(addr, RequestCode.GET_MAX_OFFSET, GetMaxOffsetRequestHeader.encode({ topic, queueId }));
-    return GetMaxOffsetResponseHeader.decode(res.extFields).offset;
+    return GetMaxOffsetResponseHeader.decodeCommand(res).offset;
   }
 
   async getMinOffset(addr: string, topic: string, queueId: number): Promise<number> {
     const res = await this.invokeBroker(addr, RequestCode.GET_MIN_OFFSET, GetMinOffsetRequestHeader.encode({ topic, queueId }));
-    return GetMinOffsetResponseHeader.decode(res.extFields).offset;
+    return GetMinOffsetResponseHeader.decodeCommand(res).offset;
   }
 
   async searchOffset(addr: string, topic: string, queueId: number, timestamp: number): Promise<number> {
     const res = await this.invokeBroker(addr, RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, SearchOffsetRequestHeader.encode({ topic, queueId, timestamp }));
-    return SearchOffsetResponseHeader.decode(res.extFields).offset;
+    return SearchOffsetResponseHeader.decodeCommand(res).offset;
   }
 
   async updateConsumerOffset(addr: string, consumerGroup: string, topic: string, queueId: number, commitOffset: number): Promise<void> {
@@ -553,7 +553,7 @@ export class AdminClient {
       ResponseCode.PULL_RETRY_IMMEDIATELY,
       ResponseCode.PULL_OFFSET_MOVED,
     ]);
-    const h = PullMessageResponseHeader.decode(res.extFields);
+    const h = PullMessageResponseHeader.decodeCommand(res);
     let status: PullStatus;
     switch (res.code) {
       case ResponseCode.SUCCESS:
@@ -602,7 +602,7 @@ export class AdminClient {
       ResponseCode.FLUSH_SLAVE_TIMEOUT,
       ResponseCode.SLAVE_NOT_AVAILABLE,
     ]);
-    const h = SendMessageResponseHeader.decode(res.extFields);
+    const h = SendMessageResponseHeader.decodeCommand(res);
     return { code: res.code, msgId: h.msgId, queueId: h.queueId, queueOffset: h.queueOffset, transactionId: h.transactionId };
   }
 }

@@ -164,7 +164,7 @@ export class MQClientAPI {
     const res = await this.transport.invoke(addr, req, timeoutMs);
     const sendStatus = SEND_STATUS_BY_CODE[res.code];
     if (sendStatus === undefined) fail(res);
-    const h = SendMessageResponseHeader.decode(res.extFields);
+    const h = SendMessageResponseHeader.decodeCommand(res);
     return {
       sendStatus,
       offsetMsgId: h.msgId,
@@ -180,7 +180,7 @@ export class MQClientAPI {
     const res = await this.transport.invoke(addr, createRequest(RequestCode.PULL_MESSAGE, PullMessageRequestHeader.encode(header)), timeoutMs);
     const pullStatus = PULL_STATUS_BY_CODE[res.code];
     if (pullStatus === undefined) fail(res);
-    const h = PullMessageResponseHeader.decode(res.extFields);
+    const h = PullMessageResponseHeader.decodeCommand(res);
     return {
       pullStatus,
       nextBeginOffset: h.nextBeginOffset,
@@ -231,7 +231,7 @@ export class MQClientAPI {
     );
     if (res.code === ResponseCode.QUERY_NOT_FOUND) return -1;
     if (res.code !== ResponseCode.SUCCESS) fail(res);
-    return QueryConsumerOffsetResponseHeader.decode(res.extFields).offset;
+    return QueryConsumerOffsetResponseHeader.decodeCommand(res).offset;
   }
 
   async updateConsumerOffset(addr: string, mq: MessageQueue, consumerGroup: string, commitOffset: number, oneway: boolean, timeoutMs: number): Promise<void> {
@@ -297,7 +297,7 @@ export class MQClientAPI {
       timeoutMs,
     );
     if (res.code !== ResponseCode.SUCCESS) fail(res);
-    return GetMaxOffsetResponseHeader.decode(res.extFields).offset;
+    return GetMaxOffsetResponseHeader.decodeCommand(res).offset;
   }
 
   async getMinOffset(addr: string, mq: MessageQueue, timeoutMs: number): Promise<number> {
@@ -307,7 +307,7 @@ export class MQClientAPI {
       timeoutMs,
     );
     if (res.code !== ResponseCode.SUCCESS) fail(res);
-    return GetMinOffsetResponseHeader.decode(res.extFields).offset;
+    return GetMinOffsetResponseHeader.decodeCommand(res).offset;
   }
 
   async getEarliestMsgStoretime(addr: string, mq: MessageQueue, timeoutMs: number): Promise<number> {
@@ -317,7 +317,7 @@ export class MQClientAPI {
       timeoutMs,
     );
     if (res.code !== ResponseCode.SUCCESS) fail(res);
-    return GetEarliestMsgStoretimeResponseHeader.decode(res.extFields).timestamp;
+    return GetEarliestMsgStoretimeResponseHeader.decodeCommand(res).timestamp;
   }
 
   /** VIEW_MESSAGE_BY_ID: the stored record at a commit-log offset. */
@@ -340,7 +340,7 @@ export class MQClientAPI {
     const res = await this.transport.invoke(addr, createRequest(RequestCode.QUERY_MESSAGE, ext), timeoutMs);
     if (res.code === ResponseCode.QUERY_NOT_FOUND) return { indexLastUpdateTimestamp: 0 };
     if (res.code !== ResponseCode.SUCCESS) fail(res);
-    const h = QueryMessageResponseHeader.decode(res.extFields);
+    const h = QueryMessageResponseHeader.decodeCommand(res);
     return { indexLastUpdateTimestamp: h.indexLastUpdateTimestamp, body: res.body };
   }
 
@@ -354,6 +354,6 @@ export class MQClientAPI {
       timeoutMs,
     );
     if (res.code !== ResponseCode.SUCCESS) fail(res);
-    return SearchOffsetResponseHeader.decode(res.extFields).offset;
+    return SearchOffsetResponseHeader.decodeCommand(res).offset;
   }
 }

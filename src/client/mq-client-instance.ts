@@ -438,7 +438,7 @@ export class MQClientInstance {
   private registerHandlers(): void {
     this.transport.registerProcessor(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, (req) => {
       try {
-        const h = NotifyConsumerIdsChangedRequestHeader.decode(req.extFields);
+        const h = NotifyConsumerIdsChangedRequestHeader.decodeCommand(req);
         log.debug({ group: h.consumerGroup }, 'consumer ids changed, rebalancing');
       } catch {
         // The notification is only a hint; rebalance anyway.
@@ -452,7 +452,7 @@ export class MQClientInstance {
   }
 
   private async handleResetOffset(req: RemotingCommand): Promise<RemotingCommand | null> {
-    const h = ResetOffsetRequestHeader.decode(req.extFields);
+    const h = ResetOffsetRequestHeader.decodeCommand(req);
     const consumer = this.consumers.get(h.group);
     if (consumer?.resetOffset && req.body) {
       const parsed = parseFastjson(req.body) as { offsetTable?: unknown };
@@ -469,7 +469,7 @@ export class MQClientInstance {
   /** CHECK_TRANSACTION_STATE (oneway): body = the half message; handed to the producer of its group. */
   private handleCheckTransactionState(req: RemotingCommand, conn: RemotingConnection): null {
     try {
-      const header = CheckTransactionStateRequestHeader.decode(req.extFields);
+      const header = CheckTransactionStateRequestHeader.decodeCommand(req);
       if (!req.body) throw new Error('no message body');
       const [record] = decodeRecords(req.body);
       if (!record) throw new Error('empty message body');
@@ -487,7 +487,7 @@ export class MQClientInstance {
   }
 
   private handleRunningInfo(req: RemotingCommand): RemotingCommand {
-    const h = GetConsumerRunningInfoRequestHeader.decode(req.extFields);
+    const h = GetConsumerRunningInfoRequestHeader.decodeCommand(req);
     const consumer = this.consumers.get(h.consumerGroup);
     if (!consumer) return createResponse(req, ResponseCode.SYSTEM_ERROR, `The Consumer Group <${h.consumerGroup}> not exist in this consumer`);
     const info = consumer.runningInfo?.() ?? {};

@@ -94,3 +94,34 @@ test('codes: name <-> number lookups', () => {
   assert.equal(languageNameOf(9), 'GO');
   assert.equal(languageNameOf(200), 'OTHER');
 });
+
+test('header: decodeCommand reads a binary frame exactly as decode reads its extFields', async () => {
+  const fc = (await import('fast-check')).default;
+  const { decodeFrame, encodeFrame } = await import('../remoting/frame-codec.js');
+  const { createRequest, SERIALIZE_ROCKETMQ } = await import('./remoting-command.js');
+  const value = fc.oneof(
+    fc.integer({ min: -3_000_000_000, max: 3_000_000_000 }).map(String),
+    fc.constantFrom('', '+5', '-0', '007', '1e3', ' 4', 'true', 'TRUE', 'false', 'tRuE', 'x', '9007199254740993', 'ü', '12a'),
+    fc.string({ maxLength: 50 }),
+  );
+  const outcome = (fn: () => unknown): unknown => {
+    try {
+      return { ok: fn() };
+    } catch (e) {
+      return { err: (e as Error).message };
+    }
+  };
+  for (const codec of [PullMessageRequestHeader, SendMessageRequestHeaderV2, GetMaxOffsetRequestHeader]) {
+    const keys = Object.entries(codec.fields).map(([prop, f]) => (f as { key?: string }).key ?? prop);
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...keys, 'extra', 'Z'), value), (ext) => {
+        const cmd = createRequest(11, ext);
+        cmd.serializeType = SERIALIZE_ROCKETMQ;
+        const lazy = decodeFrame(encodeFrame(cmd));
+        const eager = decodeFrame(encodeFrame(cmd));
+        assert.deepEqual(outcome(() => codec.decodeCommand(lazy)), outcome(() => codec.decode(eager.extFields)));
+      }),
+      { numRuns: 300 },
+    );
+  }
+});

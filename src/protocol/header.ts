@@ -8,7 +8,7 @@
  *   export type GetMaxOffsetRequestHeader = HeaderType<typeof GetMaxOffsetRequestHeader>;
  *
  *   GetMaxOffsetRequestHeader.encode({ topic: 'T', queueId: 0 })  // { topic: 'T', queueId: '0' }
- *   GetMaxOffsetRequestHeader.decode(req.extFields)                // { topic: 'T', queueId: 0 }
+ *   GetMaxOffsetRequestHeader.decodeCommand(req)                // { topic: 'T', queueId: 0 }
  *
  * Wire rules (remoting-protocol.md §2): Java sends every value as a string (decimal numbers,
  * "true"/"false"), parses them with Integer/Long.parseLong and Boolean.parseBoolean, and drops null
@@ -18,6 +18,9 @@
  * `long` maps to a JS number: offsets and timestamps stay far below 2^53 (see src/message/int64.ts).
  */
 import { RmqError } from '../common/errors.js';
+import { internedName, utf8Text } from '../message/string-cache.js';
+import { asciiInt, DecodedCommand } from './decoded-command.js';
+import type { RemotingCommand } from './remoting-command.js';
 
 export type FieldType = 'string' | 'int' | 'long' | 'boolean';
 
@@ -87,6 +90,11 @@ export interface HeaderCodec<S extends HeaderSpec> {
   encode(header: HeaderOf<S>, into?: Record<string, string>): Record<string, string>;
   /** extFields -> typed object; unknown keys are ignored. Throws HeaderError. */
   decode(extFields: RawExtFields): HeaderOf<S>;
+  /**
+   * The command's header as decode(cmd.extFields) would give it; read straight from the frame bytes
+   * when they are still undecoded (DecodedCommand), without building the extFields object.
+   */
+  decodeCommand(cmd: RemotingCommand): HeaderOf<S>;
   /** Checks an object against the table (required present, types right); returns it typed. Throws HeaderError. */
   validate(header: unknown): HeaderOf<S>;
 }
@@ -138,6 +146,23 @@ function typeMatches(type: FieldType, v: unknown): boolean {
   }
 }
 
+/** A field's value from its bytes in a binary header, as coerce() would read its string. */
+function rawValue(header: string, f: CompiledField, buf: Buffer, s: number, e: number): string | number | boolean {
+  switch (f.type) {
+    case 'string':
+      return internedName(buf, s, e);
+    case 'boolean':
+      // Boolean.parseBoolean: only "true" (any case) is true.
+      return e - s === 4 && (buf[s]! | 0x20) === 116 && (buf[s + 1]! | 0x20) === 114 && (buf[s + 2]! | 0x20) === 117 && (buf[s + 3]! | 0x20) === 101;
+    case 'int':
+    case 'long': {
+      const v = asciiInt(buf, s, e);
+      if (!Number.isNaN(v) && (f.type === 'long' || (v >= INT_MIN && v <= INT_MAX))) return v;
+      return coerce(header, f, utf8Text(buf, s, e));
+    }
+  }
+}
+
 /** Builds the codec of one header class from its field table. */
 export function defineHeader<const S extends HeaderSpec>(name: string, spec: S): HeaderCodec<S> {
   const fields: CompiledField[] = Object.entries(spec).map(([prop, f]) => ({
@@ -147,9 +172,56 @@ export function defineHeader<const S extends HeaderSpec>(name: string, spec: S):
     required: f.required,
   }));
   const n = fields.length;
+  const indexByKey = new Map<string, number>(fields.map((f, i) => [f.key, i]));
+  const scratch = new Int32Array(2 * n);
+  const decode = (extFields: RawExtFields): HeaderOf<S> => {
+    const out: Record<string, unknown> = {};
+    const ext = (extFields ?? {}) as Record<string, unknown>;
+    for (let i = 0; i < n; i++) {
+      const f = fields[i]!;
+      const raw = ext[f.key];
+      if (raw === undefined || raw === null) {
+        if (f.required) throw new HeaderError(name, f.key, `the custom field ${f.key} is null`);
+        continue;
+      }
+      out[f.name] = coerce(name, f, raw);
+    }
+    return out as HeaderOf<S>;
+  };
   return {
     name,
     fields: spec,
+    decodeCommand(cmd) {
+      const buf = cmd instanceof DecodedCommand ? cmd.rawExtBuf : undefined;
+      if (buf === undefined) return decode(cmd.extFields);
+      // where each field's value is (the last occurrence wins, as in an object), then decode's order
+      const at = scratch;
+      at.fill(-1);
+      const end = (cmd as DecodedCommand).rawExtEnd;
+      let o = (cmd as DecodedCommand).rawExtStart;
+      while (o < end) {
+        const kl = buf.readInt16BE(o);
+        const key = internedName(buf, o + 2, o + 2 + kl);
+        const vs = o + 6 + kl;
+        const ve = vs + buf.readInt32BE(o + 2 + kl);
+        o = ve;
+        const i = indexByKey.get(key);
+        if (i === undefined) continue;
+        at[2 * i] = vs;
+        at[2 * i + 1] = ve;
+      }
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        const f = fields[i]!;
+        const vs = at[2 * i]!;
+        if (vs < 0) {
+          if (f.required) throw new HeaderError(name, f.key, `the custom field ${f.key} is null`);
+          continue;
+        }
+        out[f.name] = rawValue(name, f, buf, vs, at[2 * i + 1]!);
+      }
+      return out as HeaderOf<S>;
+    },
     encode(header, into = {}) {
       const h = header as Record<string, unknown>;
       for (let i = 0; i < n; i++) {
@@ -160,20 +232,7 @@ export function defineHeader<const S extends HeaderSpec>(name: string, spec: S):
       }
       return into;
     },
-    decode(extFields) {
-      const out: Record<string, unknown> = {};
-      const ext = (extFields ?? {}) as Record<string, unknown>;
-      for (let i = 0; i < n; i++) {
-        const f = fields[i]!;
-        const raw = ext[f.key];
-        if (raw === undefined || raw === null) {
-          if (f.required) throw new HeaderError(name, f.key, `the custom field ${f.key} is null`);
-          continue;
-        }
-        out[f.name] = coerce(name, f, raw);
-      }
-      return out as HeaderOf<S>;
-    },
+    decode,
     validate(header) {
       if (header === null || typeof header !== 'object') throw new HeaderError(name, '', `${name}: not an object`);
       const h = header as Record<string, unknown>;

@@ -35,7 +35,7 @@
  * family) is written with a JSON header whatever its serializeType says.
  */
 import { RmqError } from '../common/errors.js';
-import { internedName, utf8Text } from '../message/string-cache.js';
+import { DecodedCommand } from '../protocol/decoded-command.js';
 import { languageCodeOf, languageNameOf } from '../protocol/language-code.js';
 import { SERIALIZE_JSON, SERIALIZE_ROCKETMQ, type RemotingCommand, type SerializeType } from '../protocol/remoting-command.js';
 
@@ -313,7 +313,7 @@ function decodeJsonHeader(buf: Buffer, start: number, end: number): Omit<Remotin
   };
 }
 
-function decodeBinaryHeader(buf: Buffer, start: number, end: number): Omit<RemotingCommand, 'body' | 'serializeType'> {
+function decodeBinaryHeader(buf: Buffer, start: number, end: number): RemotingCommand {
   if (end - start < BIN_HEADER_FIXED_BYTES) throw malformed(`binary header of ${end - start} bytes is shorter than ${BIN_HEADER_FIXED_BYTES}`);
   let o = start;
   const code = buf.readInt16BE(o);
@@ -334,21 +334,21 @@ function decodeBinaryHeader(buf: Buffer, start: number, end: number): Omit<Remot
   const extLength = buf.readInt32BE(o);
   o += BIN_EXT_LEN;
   if (extLength < 0 || extLength !== end - o) throw malformed(`binary header extFields length ${extLength} does not match the ${end - o} bytes left`);
-  const extFields: Record<string, string> = {};
+  // Lengths are checked now (a malformed frame closes the connection here, not in a handler later);
+  // the strings are built only if someone reads extFields (DecodedCommand).
+  const extStart = o;
   while (o < end) {
     if (end - o < BIN_KEY_LEN) throw malformed('truncated extFields key length');
     const kl = buf.readInt16BE(o);
     o += BIN_KEY_LEN;
     if (kl < 0 || kl > end - o - BIN_VALUE_LEN) throw malformed(`extFields key length ${kl} out of bounds`);
-    const key = internedName(buf, o, o + kl);
     o += kl;
     const vl = buf.readInt32BE(o);
     o += BIN_VALUE_LEN;
     if (vl < 0 || vl > end - o) throw malformed(`extFields value length ${vl} out of bounds`);
-    extFields[key] = utf8Text(buf, o, o + vl);
     o += vl;
   }
-  return { code, language, version, opaque, flag, remark, extFields };
+  return new DecodedCommand(code, language, version, opaque, flag, remark, SERIALIZE_ROCKETMQ, buf, extStart, end);
 }
 
 /**
@@ -365,12 +365,12 @@ export function decodeFrame(buf: Buffer, start = 0, end = buf.length): RemotingC
   const headerStart = start + FRAME_PREFIX_BYTES;
   const headerEnd = headerStart + headerLength;
   if (headerEnd > end) throw malformed(`header length ${headerLength} exceeds the frame`);
-  let head: Omit<RemotingCommand, 'body' | 'serializeType'>;
-  if (type === SERIALIZE_JSON) head = decodeJsonHeader(buf, headerStart, headerEnd);
-  else if (type === SERIALIZE_ROCKETMQ) head = decodeBinaryHeader(buf, headerStart, headerEnd);
+  let cmd: RemotingCommand;
+  if (type === SERIALIZE_JSON) {
+    cmd = decodeJsonHeader(buf, headerStart, headerEnd) as RemotingCommand;
+    cmd.serializeType = type;
+  } else if (type === SERIALIZE_ROCKETMQ) cmd = decodeBinaryHeader(buf, headerStart, headerEnd);
   else throw malformed(`unknown serialize type ${type}`);
-  const cmd = head as RemotingCommand;
-  cmd.serializeType = type;
   if (headerEnd < end) cmd.body = buf.subarray(headerEnd, end);
   return cmd;
 }

@@ -74,7 +74,7 @@ export class PopProcessor {
   }
 
   private async popMessage(req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> {
-    const h = PopMessageRequestHeader.decode(req.extFields);
+    const h = PopMessageRequestHeader.decodeCommand(req);
     if (h.invisibleTime < 0 || h.maxMsgNums <= 0) return createResponse(req, ResponseCode.INVALID_PARAMETER, 'invisibleTime and maxMsgNums must be positive');
     const signal: { aborted: boolean; onabort?: () => void } = { aborted: false };
     const r = await this.pop.pop(
@@ -111,7 +111,7 @@ export class PopProcessor {
   }
 
   private async ackMessage(req: RemotingCommand): Promise<RemotingCommand> {
-    const h = AckMessageRequestHeader.decode(req.extFields);
+    const h = AckMessageRequestHeader.decodeCommand(req);
     const e = parseExtraInfo(h.extraInfo);
     if (!e) return createResponse(req, ResponseCode.INVALID_PARAMETER, `bad extraInfo ${h.extraInfo}`);
     e.queueOffset = h.offset;
@@ -147,7 +147,7 @@ export class PopProcessor {
   }
 
   private async changeInvisible(req: RemotingCommand): Promise<RemotingCommand> {
-    const h = ChangeInvisibleTimeRequestHeader.decode(req.extFields);
+    const h = ChangeInvisibleTimeRequestHeader.decodeCommand(req);
     const e = parseExtraInfo(h.extraInfo);
     if (!e) return createResponse(req, ResponseCode.INVALID_PARAMETER, `bad extraInfo ${h.extraInfo}`);
     e.queueOffset = h.offset;
@@ -162,13 +162,13 @@ export class PopProcessor {
   }
 
   private async notification(req: RemotingCommand): Promise<RemotingCommand> {
-    const h = NotificationRequestHeader.decode(req.extFields);
+    const h = NotificationRequestHeader.decodeCommand(req);
     const has = await this.pop.notification(h.consumerGroup, h.topic, h.queueId, h.pollTime);
     return createResponse(req, ResponseCode.SUCCESS, undefined, { hasMsg: String(has), pollingFull: 'false' });
   }
 
   private peek(req: RemotingCommand): RemotingCommand {
-    const h = PeekMessageRequestHeader.decode(req.extFields);
+    const h = PeekMessageRequestHeader.decodeCommand(req);
     const msgs = this.pop.peek(h.consumerGroup, h.topic, h.queueId, Math.min(Math.max(1, h.maxMsgNums), 32));
     if (msgs.length === 0) return createResponse(req, POLLING_TIMEOUT, 'no new message');
     const body = Buffer.concat(

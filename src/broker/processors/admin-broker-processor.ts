@@ -117,13 +117,13 @@ export class AdminBrokerProcessor {
 
   /** GET_CONSUMER_RUNNING_INFO from an admin tool: asked of the client itself. */
   getConsumerRunningInfo(req: RemotingCommand): Promise<RemotingCommand> {
-    const h = GetConsumerRunningInfoRequestHeader.decode(req.extFields);
+    const h = GetConsumerRunningInfoRequestHeader.decodeCommand(req);
     return this.callConsumer(req, h.consumerGroup, h.clientId);
   }
 
   /** CONSUME_MESSAGE_DIRECTLY: the broker attaches the stored record (by offset msgId), the client consumes it. */
   consumeMessageDirectly(req: RemotingCommand): Promise<RemotingCommand> | RemotingCommand {
-    const h = ConsumeMessageDirectlyResultRequestHeader.decode(req.extFields);
+    const h = ConsumeMessageDirectlyResultRequestHeader.decodeCommand(req);
     if (!h.clientId) return createResponse(req, ResponseCode.SYSTEM_ERROR, 'clientId is required');
     let body: Buffer | undefined;
     if (h.msgId) {
@@ -144,7 +144,7 @@ export class AdminBrokerProcessor {
   }
 
   updateAndCreateTopic(req: RemotingCommand): RemotingCommand {
-    const h = CreateTopicRequestHeader.decode(req.extFields);
+    const h = CreateTopicRequestHeader.decodeCommand(req);
     const problem = topicNameProblem(h.topic);
     if (problem) return createResponse(req, ResponseCode.SYSTEM_ERROR, problem);
     if (h.topic === this.b.config.brokerClusterName) {
@@ -177,7 +177,7 @@ export class AdminBrokerProcessor {
   }
 
   deleteTopic(req: RemotingCommand): RemotingCommand {
-    const h = DeleteTopicRequestHeader.decode(req.extFields);
+    const h = DeleteTopicRequestHeader.decodeCommand(req);
     this.b.topicConfigManager.deleteTopicConfig(h.topic);
     this.b.consumerOffsetManager.removeOffsetsOfTopic(h.topic);
     try {
@@ -189,7 +189,7 @@ export class AdminBrokerProcessor {
   }
 
   getTopicConfig(req: RemotingCommand): RemotingCommand {
-    const h = GetTopicConfigRequestHeader.decode(req.extFields);
+    const h = GetTopicConfigRequestHeader.decodeCommand(req);
     const tc = this.b.topicConfigManager.get(h.topic);
     if (!tc) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `No topic in this broker. topic: ${h.topic}`);
     return this.ok(req, fastjsonBody({ topicConfig: tc }));
@@ -226,36 +226,36 @@ export class AdminBrokerProcessor {
   }
 
   getSubscriptionGroupConfig(req: RemotingCommand): RemotingCommand {
-    const h = GetSubscriptionGroupConfigRequestHeader.decode(req.extFields);
+    const h = GetSubscriptionGroupConfigRequestHeader.decodeCommand(req);
     const sg = this.b.subscriptionGroupManager.table.get(h.group);
     if (!sg) return createResponse(req, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `The subscription group ${h.group} does not exist`);
     return this.ok(req, fastjsonBody(sg));
   }
 
   deleteSubscriptionGroup(req: RemotingCommand): RemotingCommand {
-    const h = DeleteSubscriptionGroupRequestHeader.decode(req.extFields);
+    const h = DeleteSubscriptionGroupRequestHeader.decodeCommand(req);
     this.b.subscriptionGroupManager.deleteSubscriptionGroupConfig(h.groupName);
     if (h.cleanOffset) this.b.consumerOffsetManager.removeOffsetsOfGroup(h.groupName);
     return createResponse(req, ResponseCode.SUCCESS);
   }
 
   getMaxOffset(req: RemotingCommand): RemotingCommand {
-    const h = GetMaxOffsetRequestHeader.decode(req.extFields);
+    const h = GetMaxOffsetRequestHeader.decodeCommand(req);
     return this.ok(req, undefined, { offset: String(this.b.store.getMaxOffsetInQueue(h.topic, h.queueId)) });
   }
 
   getMinOffset(req: RemotingCommand): RemotingCommand {
-    const h = GetMinOffsetRequestHeader.decode(req.extFields);
+    const h = GetMinOffsetRequestHeader.decodeCommand(req);
     return this.ok(req, undefined, { offset: String(this.b.store.getMinOffsetInQueue(h.topic, h.queueId)) });
   }
 
   searchOffsetByTimestamp(req: RemotingCommand): RemotingCommand {
-    const h = SearchOffsetRequestHeader.decode(req.extFields);
+    const h = SearchOffsetRequestHeader.decodeCommand(req);
     return this.ok(req, undefined, { offset: String(this.b.store.getOffsetInQueueByTime(h.topic, h.queueId, h.timestamp)) });
   }
 
   getEarliestMsgStoretime(req: RemotingCommand): RemotingCommand {
-    const h = GetEarliestMsgStoretimeRequestHeader.decode(req.extFields);
+    const h = GetEarliestMsgStoretimeRequestHeader.decodeCommand(req);
     return this.ok(req, undefined, { timestamp: String(this.b.store.getEarliestMessageTime(h.topic, h.queueId)) });
   }
 
@@ -264,7 +264,7 @@ export class AdminBrokerProcessor {
   }
 
   getTopicStatsInfo(req: RemotingCommand): RemotingCommand {
-    const h = GetTopicStatsInfoRequestHeader.decode(req.extFields);
+    const h = GetTopicStatsInfoRequestHeader.decodeCommand(req);
     const tc = this.b.topicConfigManager.get(h.topic);
     if (!tc) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${h.topic}] not exist`);
     const store = this.b.store;
@@ -279,7 +279,7 @@ export class AdminBrokerProcessor {
   }
 
   getConsumeStats(req: RemotingCommand): RemotingCommand {
-    const h = GetConsumeStatsRequestHeader.decode(req.extFields);
+    const h = GetConsumeStatsRequestHeader.decodeCommand(req);
     const b = this.b;
     let topics: string[];
     if (h.topic) topics = [h.topic];
@@ -313,7 +313,7 @@ export class AdminBrokerProcessor {
   }
 
   getConsumerConnectionList(req: RemotingCommand): RemotingCommand {
-    const h = GetConsumerConnectionListRequestHeader.decode(req.extFields);
+    const h = GetConsumerConnectionListRequestHeader.decodeCommand(req);
     const g = this.b.consumerManager.getConsumerGroupInfo(h.consumerGroup);
     if (!g || g.channels.size === 0) return createResponse(req, ResponseCode.CONSUMER_NOT_ONLINE, `the consumer group[${h.consumerGroup}] not online`);
     const subscriptionTable: Record<string, unknown> = {};
@@ -333,21 +333,21 @@ export class AdminBrokerProcessor {
   }
 
   getProducerConnectionList(req: RemotingCommand): RemotingCommand {
-    const h = GetProducerConnectionListRequestHeader.decode(req.extFields);
+    const h = GetProducerConnectionListRequestHeader.decodeCommand(req);
     const list = this.b.producerManager.getGroup(h.producerGroup);
     if (list.length === 0) return createResponse(req, ResponseCode.SYSTEM_ERROR, `the producer group[${h.producerGroup}] not exist`);
     return this.ok(req, fastjsonBody({ connectionSet: list.map((c) => this.connectionOf(c)) }));
   }
 
   queryTopicConsumeByWho(req: RemotingCommand): RemotingCommand {
-    const h = QueryTopicConsumeByWhoRequestHeader.decode(req.extFields);
+    const h = QueryTopicConsumeByWhoRequestHeader.decodeCommand(req);
     const groups = this.b.consumerManager.queryTopicConsumeByWho(h.topic);
     for (const g of this.b.consumerOffsetManager.whichGroupByTopic(h.topic)) groups.add(g);
     return this.ok(req, fastjsonBody({ groupList: [...groups] }));
   }
 
   queryTopicsByConsumer(req: RemotingCommand): RemotingCommand {
-    const h = QueryTopicsByConsumerRequestHeader.decode(req.extFields);
+    const h = QueryTopicsByConsumerRequestHeader.decodeCommand(req);
     const topics = this.b.consumerOffsetManager.whichTopicByConsumer(h.group);
     return this.ok(req, fastjsonBody({ topicList: [...topics], brokerAddr: this.b.brokerAddr }));
   }
@@ -383,7 +383,7 @@ export class AdminBrokerProcessor {
    * offsets are updated and each online member gets RESET_CONSUMER_CLIENT_OFFSET with the new table.
    */
   async resetOffset(req: RemotingCommand): Promise<RemotingCommand> {
-    const h = ResetOffsetRequestHeader.decode(req.extFields);
+    const h = ResetOffsetRequestHeader.decodeCommand(req);
     const b = this.b;
     const tc = b.topicConfigManager.get(h.topic);
     if (!tc) return createResponse(req, ResponseCode.SYSTEM_ERROR, `[reset-offset] topic ${h.topic} not exist`);

@@ -83,7 +83,7 @@ export class ClientManageProcessor {
   }
 
   unregisterClient(req: RemotingCommand, conn: RemotingConnection): RemotingCommand {
-    const h = UnregisterClientRequestHeader.decode(req.extFields);
+    const h = UnregisterClientRequestHeader.decodeCommand(req);
     if (h.producerGroup) this.b.producerManager.unregisterProducer(h.producerGroup, conn);
     if (h.consumerGroup) {
       this.b.subscriptionGuard.remove(h.consumerGroup, conn);

@@ -31,7 +31,7 @@ export class ConsumerManageProcessor {
   }
 
   queryConsumerOffset(req: RemotingCommand): RemotingCommand {
-    const h = QueryConsumerOffsetRequestHeader.decode(req.extFields);
+    const h = QueryConsumerOffsetRequestHeader.decodeCommand(req);
     const offset = this.b.consumerOffsetManager.queryOffset(h.consumerGroup, h.topic, h.queueId);
     if (offset >= 0) return createResponse(req, ResponseCode.SUCCESS, undefined, { offset: String(offset) });
     const minOffset = this.b.store.getMinOffsetInQueue(h.topic, h.queueId);
@@ -44,7 +44,7 @@ export class ConsumerManageProcessor {
   }
 
   updateConsumerOffset(req: RemotingCommand): RemotingCommand {
-    const h = UpdateConsumerOffsetRequestHeader.decode(req.extFields);
+    const h = UpdateConsumerOffsetRequestHeader.decodeCommand(req);
     if (!this.b.topicConfigManager.get(h.topic)) {
       return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${h.topic}] not exist, apply first please!`);
     }
@@ -53,7 +53,7 @@ export class ConsumerManageProcessor {
   }
 
   getConsumerListByGroup(req: RemotingCommand): RemotingCommand {
-    const h = GetConsumerListByGroupRequestHeader.decode(req.extFields);
+    const h = GetConsumerListByGroupRequestHeader.decodeCommand(req);
     const g = this.b.consumerManager.getConsumerGroupInfo(h.consumerGroup);
     if (!g || g.channels.size === 0) return createResponse(req, ResponseCode.SYSTEM_ERROR, `no consumer for this group, ${h.consumerGroup}`);
     const consumerIdList = [...g.channels.values()].map((c) => c.clientId);

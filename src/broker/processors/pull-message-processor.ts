@@ -90,7 +90,7 @@ export class PullMessageProcessor {
   /** Runs one pull; returns null when the request was parked for long polling. */
   processRequest(req: RemotingCommand, conn: RemotingConnection, brokerAllowSuspend: boolean): RemotingCommand | null {
     const b = this.b;
-    const h = PullMessageRequestHeader.decode(req.extFields);
+    const h = PullMessageRequestHeader.decodeCommand(req);
     if (!isReadable(b.config.brokerPermission)) {
       return createResponse(req, ResponseCode.NO_PERMISSION, `the broker[${b.config.brokerIP1}] pulling message is forbidden`);
     }

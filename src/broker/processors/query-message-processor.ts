@@ -23,7 +23,7 @@ export class QueryMessageProcessor {
   }
 
   queryMessage(req: RemotingCommand): RemotingCommand {
-    const h = QueryMessageRequestHeader.decode(req.extFields);
+    const h = QueryMessageRequestHeader.decodeCommand(req);
     const unique = String((req.extFields as Record<string, unknown>)[UNIQUE_KEY_QUERY] ?? '') === 'true';
     const maxNum = unique ? this.b.config.defaultQueryMaxNum : h.maxNum;
     const r = this.b.store.queryMessage(h.topic, h.key, Math.max(1, maxNum), h.beginTimestamp, h.endTimestamp);
@@ -50,7 +50,7 @@ export class QueryMessageProcessor {
   }
 
   viewMessageById(req: RemotingCommand): RemotingCommand {
-    const h = ViewMessageRequestHeader.decode(req.extFields);
+    const h = ViewMessageRequestHeader.decodeCommand(req);
     const rec = this.b.store.selectOneMessageByOffset(h.offset);
     if (!rec) return createResponse(req, ResponseCode.SYSTEM_ERROR, `can not find message by the offset, ${h.offset}`);
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, rec);

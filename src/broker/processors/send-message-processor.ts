@@ -7,6 +7,8 @@
  * message. Response: msgId (offset id), queueId, queueOffset, plus MSG_REGION / TRACE_ON as Java adds.
  */
 import { createResponse, isOneway, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { asciiInt, DecodedCommand } from '../../protocol/decoded-command.js';
+import { internedName, utf8Text } from '../../message/string-cache.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
 import { ConsumerSendMsgBackRequestHeader } from '../../protocol/headers/consumer.js';
@@ -67,6 +69,133 @@ export function putStatusToResponse(r: PutMessageResult): { code: number; remark
   }
 }
 
+/** The send request header fields the processor uses (SendMessageRequestHeader / V2). */
+interface SendFields {
+  /** V2 one-letter keys (for error texts). */
+  short: boolean;
+  producerGroup: string | undefined;
+  topic: string | undefined;
+  defaultTopic: string | undefined;
+  defaultTopicQueueNums: number;
+  queueId: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  flag: number;
+  properties: string;
+  reconsumeTimes: number;
+  maxReconsumeTimes: number;
+}
+
+/**
+ * Reads the send header: straight from the frame bytes for a V2 header still undecoded (numbers parsed
+ * from their digits, the repeated names interned, one object instead of fourteen strings), else from
+ * extFields (JSON headers, V1 long names, anything unusual).
+ */
+function readSendFields(req: RemotingCommand): SendFields {
+  if (req instanceof DecodedCommand) {
+    const buf = req.rawExtBuf;
+    if (buf !== undefined) {
+      const f = readSendFieldsV2(buf, req.rawExtStart, req.rawExtEnd);
+      if (f !== undefined) return f;
+    }
+  }
+  const ext = req.extFields as Record<string, unknown>;
+  // V2 uses a..n; V1 (and some third-party clients on 310/320) the long names.
+  const short = ext.b !== undefined;
+  const rawTopic = short ? ext.b : ext.topic;
+  const rawProps = short ? ext.i : ext.properties;
+  return {
+    short,
+    topic: rawTopic === undefined || rawTopic === null ? undefined : String(rawTopic),
+    producerGroup: (short ? ext.a : ext.producerGroup) as string | undefined,
+    defaultTopic: (short ? ext.c : ext.defaultTopic) as string | undefined,
+    defaultTopicQueueNums: toInt(short ? ext.d : ext.defaultTopicQueueNums),
+    queueId: toInt(short ? ext.e : ext.queueId),
+    sysFlag: toInt(short ? ext.f : ext.sysFlag),
+    bornTimestamp: toInt(short ? ext.g : ext.bornTimestamp),
+    flag: toInt(short ? ext.h : ext.flag),
+    properties: rawProps === undefined || rawProps === null ? '' : String(rawProps),
+    reconsumeTimes: toInt(short ? ext.j : ext.reconsumeTimes),
+    maxReconsumeTimes: toInt(short ? ext.l : ext.maxReconsumeTimes),
+  };
+}
+
+/** A number field's value: digits parsed in place; anything else as Number() reads its text. */
+function numberAt(buf: Buffer, s: number, e: number): number {
+  const v = asciiInt(buf, s, e);
+  return Number.isNaN(v) ? toInt(utf8Text(buf, s, e)) : v;
+}
+
+/** V2 fields from the raw region, or undefined when a key is not one of V2's a..n. */
+function readSendFieldsV2(buf: Buffer, start: number, end: number): SendFields | undefined {
+  const f: SendFields = {
+    short: true,
+    producerGroup: undefined,
+    topic: undefined,
+    defaultTopic: undefined,
+    defaultTopicQueueNums: NaN,
+    queueId: NaN,
+    sysFlag: NaN,
+    bornTimestamp: NaN,
+    flag: NaN,
+    properties: '',
+    reconsumeTimes: NaN,
+    maxReconsumeTimes: NaN,
+  };
+  let o = start;
+  while (o < end) {
+    const kl = buf.readInt16BE(o);
+    if (kl !== 1) return undefined;
+    const key = buf[o + 2]!;
+    const vl = buf.readInt32BE(o + 3);
+    const vs = o + 7;
+    const ve = vs + vl;
+    o = ve;
+    switch (key) {
+      case 97 /* a */:
+        f.producerGroup = internedName(buf, vs, ve);
+        break;
+      case 98 /* b */:
+        f.topic = internedName(buf, vs, ve);
+        break;
+      case 99 /* c */:
+        f.defaultTopic = internedName(buf, vs, ve);
+        break;
+      case 100 /* d */:
+        f.defaultTopicQueueNums = numberAt(buf, vs, ve);
+        break;
+      case 101 /* e */:
+        f.queueId = numberAt(buf, vs, ve);
+        break;
+      case 102 /* f */:
+        f.sysFlag = numberAt(buf, vs, ve);
+        break;
+      case 103 /* g */:
+        f.bornTimestamp = numberAt(buf, vs, ve);
+        break;
+      case 104 /* h */:
+        f.flag = numberAt(buf, vs, ve);
+        break;
+      case 105 /* i */:
+        f.properties = utf8Text(buf, vs, ve);
+        break;
+      case 106 /* j */:
+        f.reconsumeTimes = numberAt(buf, vs, ve);
+        break;
+      case 108 /* l */:
+        f.maxReconsumeTimes = numberAt(buf, vs, ve);
+        break;
+      case 107 /* k unitMode */:
+      case 109 /* m batch */:
+      case 110 /* n brokerName */:
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return f;
+}
+
 export class SendMessageProcessor {
   private readonly b: BrokerController;
   private readonly clusterProp: string;
@@ -100,20 +229,12 @@ export class SendMessageProcessor {
 
   private async send(req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> {
     const b = this.b;
-    const ext = req.extFields as Record<string, unknown>;
-    // V2 uses a..n; V1 (and some third-party clients on 310/320) the long names.
-    const short = ext.b !== undefined;
-    const rawTopic = short ? ext.b : ext.topic;
-    const topic = rawTopic === undefined || rawTopic === null ? undefined : String(rawTopic);
-    const producerGroup = (short ? ext.a : ext.producerGroup) as string | undefined;
-    const defaultTopic = (short ? ext.c : ext.defaultTopic) as string | undefined;
-    const defaultTopicQueueNums = toInt(short ? ext.d : ext.defaultTopicQueueNums);
-    let queueId = toInt(short ? ext.e : ext.queueId);
-    let sysFlag = toInt(short ? ext.f : ext.sysFlag);
-    const bornTimestamp = toInt(short ? ext.g : ext.bornTimestamp);
-    const flag = toInt(short ? ext.h : ext.flag);
-    const rawProps = short ? ext.i : ext.properties;
-    let properties = rawProps === undefined || rawProps === null ? '' : String(rawProps);
+    const h = readSendFields(req);
+    const { short, producerGroup, defaultTopic, defaultTopicQueueNums, bornTimestamp, flag } = h;
+    const topic = h.topic;
+    let queueId = h.queueId;
+    let sysFlag = h.sysFlag;
+    let properties = h.properties;
 
     if (topic === undefined) return fail(req, ResponseCode.SYSTEM_ERROR, `the custom field ${short ? 'b' : 'topic'} is null`);
     if (producerGroup === undefined || defaultTopic === undefined || Number.isNaN(queueId) || Number.isNaN(sysFlag) || Number.isNaN(bornTimestamp) || Number.isNaN(flag)) {
@@ -172,8 +293,8 @@ export class SendMessageProcessor {
     let reconsumeTimes = 0;
     let finalTopic = topic;
     if (topic.charCodeAt(0) === 37 /* % */ && topic.startsWith(TopicValidator.RETRY_GROUP_TOPIC_PREFIX)) {
-      reconsumeTimes = toInt(short ? ext.j : ext.reconsumeTimes) || 0;
-      const dlq = this.retryToDlq(req, topic, reconsumeTimes, toInt(short ? ext.l : ext.maxReconsumeTimes));
+      reconsumeTimes = h.reconsumeTimes || 0;
+      const dlq = this.retryToDlq(req, topic, reconsumeTimes, h.maxReconsumeTimes);
       if (typeof dlq !== 'string') return dlq;
       if (dlq !== topic) {
         finalTopic = dlq;
@@ -299,7 +420,7 @@ export class SendMessageProcessor {
   /** CONSUMER_SEND_MSG_BACK: the consumer failed a message; re-store it in %RETRY%<group> (delayed) or the DLQ. */
   async consumerSendMsgBack(req: RemotingCommand): Promise<RemotingCommand> {
     const b = this.b;
-    const h = ConsumerSendMsgBackRequestHeader.decode(req.extFields);
+    const h = ConsumerSendMsgBackRequestHeader.decodeCommand(req);
     const sg = b.subscriptionGroupManager.findSubscriptionGroupConfig(h.group);
     if (!sg) return fail(req, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group not exist, ${h.group}`);
     if (!isWriteable(b.config.brokerPermission)) {

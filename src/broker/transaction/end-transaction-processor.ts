@@ -40,7 +40,7 @@ export class EndTransactionProcessor {
     if (b.config.brokerRole === 'SLAVE') return answer(ResponseCode.SLAVE_NOT_AVAILABLE, 'the broker is a slave, END_TRANSACTION is not allowed');
     let h: EndTransactionRequestHeader;
     try {
-      h = EndTransactionRequestHeader.decode(req.extFields);
+      h = EndTransactionRequestHeader.decodeCommand(req);
     } catch (e) {
       b.log.warn({ err: (e as Error).message, addr: conn.remoteAddress }, 'END_TRANSACTION with a bad header');
       return answer(ResponseCode.SYSTEM_ERROR, (e as Error).message);

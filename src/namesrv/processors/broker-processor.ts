@@ -23,7 +23,7 @@ import type { NamesrvContext, ProcessorEntries } from './context.js';
 
 export function brokerProcessors(ctx: NamesrvContext): ProcessorEntries {
   const registerBroker = (req: RemotingCommand, conn: RemotingConnection): RemotingCommand => {
-    const h = RegisterBrokerRequestHeader.decode(req.extFields);
+    const h = RegisterBrokerRequestHeader.decodeCommand(req);
     if (h.bodyCrc32 !== undefined && h.bodyCrc32 !== 0) {
       const actual = bodyCrc32(req.body);
       if (actual !== h.bodyCrc32) {
@@ -55,13 +55,13 @@ export function brokerProcessors(ctx: NamesrvContext): ProcessorEntries {
   };
 
   const unregisterBroker = (req: RemotingCommand): RemotingCommand => {
-    const h = UnRegisterBrokerRequestHeader.decode(req.extFields);
+    const h = UnRegisterBrokerRequestHeader.decodeCommand(req);
     ctx.routeInfo.unregisterBroker(h.clusterName, h.brokerAddr, h.brokerName, h.brokerId);
     return createResponse(req, ResponseCode.SUCCESS);
   };
 
   const queryDataVersion = (req: RemotingCommand): RemotingCommand => {
-    const h = QueryDataVersionRequestHeader.decode(req.extFields);
+    const h = QueryDataVersionRequestHeader.decodeCommand(req);
     const dv = (req.body && req.body.length > 0 ? parseFastjson(req.body) : {}) as Partial<DataVersion>;
     const dataVersion: DataVersion = { timestamp: Number(dv.timestamp ?? 0), counter: Number(dv.counter ?? 0) };
     if (dv.stateVersion !== undefined) dataVersion.stateVersion = Number(dv.stateVersion);
@@ -78,13 +78,13 @@ export function brokerProcessors(ctx: NamesrvContext): ProcessorEntries {
   };
 
   const brokerHeartbeat = (req: RemotingCommand): RemotingCommand => {
-    const h = BrokerHeartbeatRequestHeader.decode(req.extFields);
+    const h = BrokerHeartbeatRequestHeader.decodeCommand(req);
     ctx.routeInfo.updateBrokerInfoUpdateTimestamp(h.brokerAddr);
     return createResponse(req, ResponseCode.SUCCESS);
   };
 
   const getBrokerMemberGroup = (req: RemotingCommand): RemotingCommand => {
-    const h = GetBrokerMemberGroupRequestHeader.decode(req.extFields);
+    const h = GetBrokerMemberGroupRequestHeader.decodeCommand(req);
     const brokerMemberGroup = ctx.routeInfo.getBrokerMemberGroup(h.clusterName, h.brokerName);
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, fastjsonBody({ brokerMemberGroup }));
   };

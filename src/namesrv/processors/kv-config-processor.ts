@@ -14,23 +14,23 @@ import type { NamesrvContext, ProcessorEntries } from './context.js';
 
 export function kvConfigProcessors(ctx: NamesrvContext): ProcessorEntries {
   const put = (req: RemotingCommand): RemotingCommand => {
-    const h = PutKVConfigRequestHeader.decode(req.extFields);
+    const h = PutKVConfigRequestHeader.decodeCommand(req);
     ctx.kvConfig.put(h.namespace, h.key, h.value);
     return createResponse(req, ResponseCode.SUCCESS);
   };
   const get = (req: RemotingCommand): RemotingCommand => {
-    const h = GetKVConfigRequestHeader.decode(req.extFields);
+    const h = GetKVConfigRequestHeader.decodeCommand(req);
     const value = ctx.kvConfig.get(h.namespace, h.key);
     if (value === undefined) return createResponse(req, ResponseCode.QUERY_NOT_FOUND, `No config item, Namespace: ${h.namespace} Key: ${h.key}`);
     return createResponse(req, ResponseCode.SUCCESS, undefined, GetKVConfigResponseHeader.encode({ value }));
   };
   const del = (req: RemotingCommand): RemotingCommand => {
-    const h = DeleteKVConfigRequestHeader.decode(req.extFields);
+    const h = DeleteKVConfigRequestHeader.decodeCommand(req);
     ctx.kvConfig.delete(h.namespace, h.key);
     return createResponse(req, ResponseCode.SUCCESS);
   };
   const list = (req: RemotingCommand): RemotingCommand => {
-    const h = GetKVListByNamespaceRequestHeader.decode(req.extFields);
+    const h = GetKVListByNamespaceRequestHeader.decodeCommand(req);
     const table = ctx.kvConfig.getKVListByNamespace(h.namespace);
     if (table === undefined) return createResponse(req, ResponseCode.QUERY_NOT_FOUND, `No config item, Namespace: ${h.namespace}`);
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, fastjsonBody({ table }));

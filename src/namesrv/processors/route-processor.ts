@@ -32,7 +32,7 @@ const FAQ_SUFFIX = '\nSee http://rocketmq.apache.org/docs/faq/ for further detai
 
 export function routeProcessors(ctx: NamesrvContext): ProcessorEntries {
   const getRouteInfo = (req: RemotingCommand): RemotingCommand => {
-    const h = GetRouteInfoRequestHeader.decode(req.extFields);
+    const h = GetRouteInfoRequestHeader.decodeCommand(req);
     const route = ctx.routeInfo.pickupTopicRouteData(h.topic);
     if (route === null) {
       return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${h.topic}${FAQ_SUFFIX}`);
@@ -56,18 +56,18 @@ export function routeProcessors(ctx: NamesrvContext): ProcessorEntries {
 
   const getTopicsByCluster = (req: RemotingCommand): RemotingCommand => {
     if (!ctx.config.enableTopicList) return createResponse(req, ResponseCode.SYSTEM_ERROR, 'disable');
-    const h = GetTopicsByClusterRequestHeader.decode(req.extFields);
+    const h = GetTopicsByClusterRequestHeader.decodeCommand(req);
     return createResponse(req, ResponseCode.SUCCESS, undefined, {}, fastjsonBody({ topicList: ctx.routeInfo.getTopicsByCluster(h.cluster) }));
   };
 
   const deleteTopic = (req: RemotingCommand): RemotingCommand => {
-    const h = DeleteTopicFromNamesrvRequestHeader.decode(req.extFields);
+    const h = DeleteTopicFromNamesrvRequestHeader.decodeCommand(req);
     ctx.routeInfo.deleteTopic(h.topic, h.clusterName);
     return createResponse(req, ResponseCode.SUCCESS);
   };
 
   const registerTopic = (req: RemotingCommand): RemotingCommand => {
-    const h = RegisterTopicRequestHeader.decode(req.extFields);
+    const h = RegisterTopicRequestHeader.decodeCommand(req);
     if (req.body !== undefined && req.body.length > 0) {
       const route = parseFastjson(req.body) as Partial<TopicRouteData> | null;
       const qds = Array.isArray(route?.queueDatas) ? (route!.queueDatas as QueueData[]) : [];
@@ -77,14 +77,14 @@ export function routeProcessors(ctx: NamesrvContext): ProcessorEntries {
   };
 
   const wipeWritePerm = (req: RemotingCommand): RemotingCommand => {
-    const h = WipeWritePermOfBrokerRequestHeader.decode(req.extFields);
+    const h = WipeWritePermOfBrokerRequestHeader.decodeCommand(req);
     const wipeTopicCount = ctx.routeInfo.wipeWritePermOfBroker(h.brokerName);
     ctx.log.info({ brokerName: h.brokerName, wipeTopicCount, from: req.extFields['bname'] }, 'write permission wiped');
     return createResponse(req, ResponseCode.SUCCESS, undefined, WipeWritePermOfBrokerResponseHeader.encode({ wipeTopicCount }));
   };
 
   const addWritePerm = (req: RemotingCommand): RemotingCommand => {
-    const h = AddWritePermOfBrokerRequestHeader.decode(req.extFields);
+    const h = AddWritePermOfBrokerRequestHeader.decodeCommand(req);
     const addTopicCount = ctx.routeInfo.addWritePermOfBroker(h.brokerName);
     ctx.log.info({ brokerName: h.brokerName, addTopicCount }, 'write permission added');
     return createResponse(req, ResponseCode.SUCCESS, undefined, AddWritePermOfBrokerResponseHeader.encode({ addTopicCount }));
