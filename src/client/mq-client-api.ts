@@ -91,6 +91,22 @@ function fail(res: RemotingCommand): never {
   throw new RemotingResponseError(res.code, res.remark, { retriable: res.code === ResponseCode.SYSTEM_BUSY });
 }
 
+/** A send's response: its status and header, or throws RemotingResponseError for a refusal. */
+export function parseSendResponse(res: RemotingCommand): SendResponse {
+  const sendStatus = SEND_STATUS_BY_CODE[res.code];
+  if (sendStatus === undefined) fail(res);
+  const h = SendMessageResponseHeader.decodeCommand(res);
+  return {
+    sendStatus,
+    offsetMsgId: h.msgId,
+    queueId: h.queueId,
+    queueOffset: h.queueOffset,
+    transactionId: h.transactionId,
+    regionId: h.MSG_REGION,
+    traceOn: h.TRACE_ON !== 'false',
+  };
+}
+
 export class MQClientAPI {
   private namesrvAddrList: string[] = [];
   private namesrvIndex = Math.floor(Math.random() * 997);
@@ -161,19 +177,7 @@ export class MQClientAPI {
       await this.transport.invokeOneway(addr, markOneway(req), timeoutMs);
       return undefined;
     }
-    const res = await this.transport.invoke(addr, req, timeoutMs);
-    const sendStatus = SEND_STATUS_BY_CODE[res.code];
-    if (sendStatus === undefined) fail(res);
-    const h = SendMessageResponseHeader.decodeCommand(res);
-    return {
-      sendStatus,
-      offsetMsgId: h.msgId,
-      queueId: h.queueId,
-      queueOffset: h.queueOffset,
-      transactionId: h.transactionId,
-      regionId: h.MSG_REGION,
-      traceOn: h.TRACE_ON !== 'false',
-    };
+    return parseSendResponse(await this.transport.invoke(addr, req, timeoutMs));
   }
 
   async pullMessage(addr: string, header: PullHeader, timeoutMs: number): Promise<RawPullResult> {

@@ -17,6 +17,8 @@ import { componentLogger } from '../common/logger.js';
 import { RemotingResponseError } from '../common/errors.js';
 import { PROPERTY, SYS_FLAG } from '../message/message-const.js';
 import { encodeProperties } from '../message/properties.js';
+import { RequestCode } from '../protocol/request-code.js';
+import { encodeSendFrameHead, encodeSendStaticFields, OPAQUE_OFFSET_IN_FRAME, propertiesByteLength } from './send-frame.js';
 import { uniqueKeyGenerator } from '../message/message-id.js';
 import { encodeBatch } from '../message/batch.js';
 import { MAX_PROPERTIES_BYTES } from '../message/message-record.js';
@@ -25,7 +27,7 @@ import { MQClientError, RETRY_RESPONSE_CODES } from './errors.js';
 import { MQFaultStrategy } from './fault.js';
 import { Message, SendStatus, type MessageExt, type SendResult } from './message.js';
 import { MessageQueue } from './message-queue.js';
-import type { CommunicationMode } from './mq-client-api.js';
+import { parseSendResponse, type CommunicationMode } from './mq-client-api.js';
 import { MQClientManager, type MQClientInstance, type ProducerInner } from './mq-client-instance.js';
 import { TopicPublishInfo } from './route.js';
 import { toSelectorFn, type MessageQueueSelector, type MessageQueueSelectorObject } from './selectors.js';
@@ -86,6 +88,8 @@ export class DefaultMQProducer extends MQAdminClient implements ProducerInner {
 
   private readonly faultStrategy = new MQFaultStrategy();
   private readonly topicPublishInfoTable = new Map<string, TopicPublishInfo>();
+  /** SEND_MESSAGE_V2 fields that repeat for every send to a queue, encoded once (fastSend). */
+  private readonly sendFieldsCache = new WeakMap<MessageQueue, Buffer>();
   private instance?: MQClientInstance;
   private serviceState: 'CREATE_JUST' | 'RUNNING' | 'SHUTDOWN_ALREADY' | 'START_FAILED' = 'CREATE_JUST';
   private readonly transport?: ClientTransport;
@@ -211,7 +215,9 @@ export class DefaultMQProducer extends MQAdminClient implements ProducerInner {
     const a = parseSendArgs(rest);
     const timeout = a.timeout ?? this.sendMsgTimeout;
     const mode: CommunicationMode = a.callback ? 'ASYNC' : 'SYNC';
-    const p = this.dispatch(msg, a.mq, a.selector, a.arg, a.hasSelector, mode, timeout) as Promise<SendResult>;
+    const p =
+      (a.mq === undefined && !a.hasSelector && msg instanceof Message ? this.fastSend(msg, mode, timeout) : undefined) ??
+      (this.dispatch(msg, a.mq, a.selector, a.arg, a.hasSelector, mode, timeout) as Promise<SendResult>);
     if (!a.callback) return p;
     const cb = a.callback;
     p.then(
@@ -307,17 +313,95 @@ export class DefaultMQProducer extends MQAdminClient implements ProducerInner {
     return this.sendDefaultImpl(msg, batch, mode, timeout, begin);
   }
 
-  private async sendDefaultImpl(msg: Message, batch: BatchBody | undefined, mode: CommunicationMode, timeout: number, begin: number): Promise<SendResult | undefined> {
+  /**
+   * The common send (one message, default queue selection, cached route, open connection, no hooks,
+   * no compression, not transactional) without the layers of the general path: the request is encoded
+   * straight to bytes (send-frame.ts) and answered by one promise. Its first attempt counts as the
+   * general path's first; a failure continues there with the remaining retries. Undefined when the
+   * send does not qualify.
+   */
+  private fastSend(msg: Message, mode: CommunicationMode, timeout: number): Promise<SendResult> | undefined {
+    const instance = this.instance;
+    if (this.serviceState !== 'RUNNING' || instance === undefined || this.sendMessageHooks.length > 0) return undefined;
+    const transport = instance.api.transport;
+    if (transport.invokeFrame === undefined) return undefined;
+    const info = this.topicPublishInfoTable.get(msg.topic);
+    if (info === undefined || !info.ok()) return undefined;
+    const props = msg.properties;
+    const body = msg.body;
+    if (!body || body.length >= this.compressMsgBodyOverHowmuch || props[PROPERTY.TRAN_MSG] === 'true' || isRetryTopic(msg.topic)) return undefined;
+    const begin = Date.now();
+    try {
+      this.checkMessage(msg);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const mq = this.faultStrategy.selectOneMessageQueue(info, undefined);
+    const addr = instance.findBrokerAddressInPublish(mq.brokerName);
+    if (addr === undefined) return undefined;
+    let uniqKey = props[PROPERTY.UNIQ_KEY];
+    if (!uniqKey) {
+      uniqKey = uniqueKeyGenerator.next();
+      props[PROPERTY.UNIQ_KEY] = uniqKey;
+    }
+    const propsBytes = propertiesByteLength(props);
+    if (propsBytes > MAX_PROPERTIES_BYTES) return undefined; // the general path refuses it with its message
+    let fields = this.sendFieldsCache.get(mq);
+    if (fields === undefined) {
+      fields = encodeSendStaticFields(this.producerGroup, mq.topic, this.createTopicKey, this.defaultTopicQueueNums, mq.brokerName);
+      this.sendFieldsCache.set(mq, fields);
+    }
+    const head = encodeSendFrameHead(fields, mq.queueId, 0, Date.now(), msg.flag, 0, props, propsBytes, body.length);
+    const sent = transport.invokeFrame(addr, head, body, RequestCode.SEND_MESSAGE_V2, OPAQUE_OFFSET_IN_FRAME, timeout);
+    if (sent === undefined) return undefined;
+    const key = uniqKey;
+    const fallback = (resume: SendResume): Promise<SendResult> => this.sendDefaultImpl(msg, undefined, mode, timeout, begin, resume) as Promise<SendResult>;
+    return sent.then(
+      (res) => {
+        let r;
+        try {
+          r = parseSendResponse(res);
+        } catch (e) {
+          this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, true);
+          if (e instanceof RemotingResponseError && !RETRY_RESPONSE_CODES.has(e.responseCode)) throw e;
+          return fallback({ times: 1, lastBrokerName: mq.brokerName, lastError: e });
+        }
+        this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, false);
+        const result: SendResult = {
+          sendStatus: r.sendStatus,
+          msgId: key,
+          offsetMsgId: r.offsetMsgId,
+          messageQueue: r.queueId === mq.queueId ? mq : new MessageQueue(msg.topic, mq.brokerName, r.queueId),
+          queueOffset: r.queueOffset,
+          transactionId: r.transactionId,
+          regionId: r.regionId,
+          traceOn: r.traceOn,
+        };
+        if (mode === 'SYNC' && result.sendStatus !== SendStatus.SEND_OK && this.retryAnotherBrokerWhenNotStoreOK) {
+          return fallback({ times: 1, lastBrokerName: mq.brokerName, lastResult: result });
+        }
+        return result;
+      },
+      (e: unknown) => {
+        this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, true);
+        if (e instanceof MQClientError && !e.retriable) throw e;
+        log.debug({ err: e, brokerName: mq.brokerName }, 'send attempt failed, retrying');
+        return fallback({ times: 1, lastBrokerName: mq.brokerName, lastError: e });
+      },
+    );
+  }
+
+  private async sendDefaultImpl(msg: Message, batch: BatchBody | undefined, mode: CommunicationMode, timeout: number, begin: number, resume?: SendResume): Promise<SendResult | undefined> {
     // Cached route: no await on the hot path.
     let info = this.topicPublishInfoTable.get(msg.topic);
     if (!info || !info.ok()) info = await this.tryToFindTopicPublishInfo(msg.topic);
     if (!info.ok()) throw this.noRouteError(msg.topic);
     const timesTotal = mode === 'SYNC' ? 1 + this.retryTimesWhenSendFailed : mode === 'ASYNC' ? 1 + this.retryTimesWhenSendAsyncFailed : 1;
-    let lastBrokerName: string | undefined;
-    let lastError: unknown;
-    let lastResult: SendResult | undefined;
-    const brokersSent: string[] = [];
-    for (let times = 0; times < timesTotal; times++) {
+    let lastBrokerName: string | undefined = resume?.lastBrokerName;
+    let lastError: unknown = resume?.lastError;
+    let lastResult: SendResult | undefined = resume?.lastResult;
+    const brokersSent: string[] = lastBrokerName === undefined ? [] : [lastBrokerName];
+    for (let times = resume?.times ?? 0; times < timesTotal; times++) {
       const mq = this.faultStrategy.selectOneMessageQueue(info, lastBrokerName);
       lastBrokerName = mq.brokerName;
       brokersSent.push(mq.brokerName);
@@ -512,6 +596,14 @@ export class DefaultMQProducer extends MQAdminClient implements ProducerInner {
       }
     }
   }
+}
+
+/** Where a send continues after an attempt made elsewhere (fastSend). */
+interface SendResume {
+  times: number;
+  lastBrokerName: string;
+  lastError?: unknown;
+  lastResult?: SendResult;
 }
 
 interface BatchBody {

@@ -9,6 +9,12 @@ import type { RequestHandler } from '../remoting/types.js';
 export interface ClientTransport {
   invoke(addr: string, cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand>;
   invokeOneway(addr: string, cmd: RemotingCommand, timeoutMs?: number): Promise<void>;
+  /**
+   * Sends a pre-encoded binary frame over an already open connection (see Connection.invokeFrame);
+   * undefined when there is none or the transport does not use the binary serialization, in which case
+   * the caller takes the ordinary path.
+   */
+  invokeFrame?(addr: string, head: Buffer, body: Buffer | undefined, code: number, opaqueOffset: number, timeoutMs: number): Promise<RemotingCommand> | undefined;
   /** Handles broker -> client requests (NOTIFY_CONSUMER_IDS_CHANGED, ...) arriving on our connections. */
   registerProcessor(code: number, handler: RequestHandler): void;
   /** Closes every connection. */

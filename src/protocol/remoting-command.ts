@@ -29,10 +29,15 @@ export interface RemotingCommand {
 
 let nextOpaque = 0;
 
+/** A fresh opaque (request id), from the same sequence createRequest uses. */
+export function newOpaque(): number {
+  nextOpaque = (nextOpaque + 1) | 0;
+  return nextOpaque;
+}
+
 /** A new request with a fresh opaque. */
 export function createRequest(code: number, extFields: Record<string, string> = {}, body?: Buffer): RemotingCommand {
-  nextOpaque = (nextOpaque + 1) | 0;
-  return { code, language: 'JAVA', version: CURRENT_VERSION, opaque: nextOpaque, flag: 0, extFields, body, serializeType: SERIALIZE_JSON };
+  return { code, language: 'JAVA', version: CURRENT_VERSION, opaque: newOpaque(), flag: 0, extFields, body, serializeType: SERIALIZE_JSON };
 }
 
 /** A response to `req`: same opaque and serialize type, response flag set. */

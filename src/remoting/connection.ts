@@ -20,6 +20,7 @@ import {
   FLAG_ONEWAY,
   FLAG_RESPONSE,
   createResponse,
+  newOpaque,
   type RemotingCommand,
 } from '../protocol/remoting-command.js';
 import { ResponseCode } from '../protocol/response-code.js';
@@ -52,8 +53,8 @@ export class Processors implements ProcessorTable {
 
 /** The peer did not answer within the timeout. */
 export class RemotingTimeoutError extends RmqError {
-  constructor(addr: string, timeoutMs: number, cmd: RemotingCommand) {
-    super('RPC_TIMEOUT', `wait response on the channel <${addr}> timeout, ${timeoutMs}(ms) (request ${requestCodeName(cmd.code) ?? cmd.code}, opaque ${cmd.opaque})`, {
+  constructor(addr: string, timeoutMs: number, code: number, opaque: number) {
+    super('RPC_TIMEOUT', `wait response on the channel <${addr}> timeout, ${timeoutMs}(ms) (request ${requestCodeName(code) ?? code}, opaque ${opaque})`, {
       retriable: true,
     });
     this.name = 'RemotingTimeoutError';
@@ -88,13 +89,15 @@ interface Pending {
   /** performance.now() after which the call times out. */
   deadline: number;
   timeoutMs: number;
-  cmd: RemotingCommand;
+  /** The request's code and opaque, for the timeout error. */
+  code: number;
+  opaque: number;
 }
 
 /** Parts at least this large are written as they are, not copied into the turn's output buffer. */
 const COALESCE_MAX_PART_BYTES = 16 * 1024;
 /** Output gathered beyond this is written at once rather than at the end of the turn. */
-const COALESCE_FLUSH_BYTES = 1024 * 1024;
+const COALESCE_FLUSH_BYTES = 128 * 1024;
 
 const DUMP_BAD_FRAMES = process.env.RMQ_DUMP_BAD_FRAMES === '1';
 /** setTimeout's largest delay; longer timeouts are capped (about 24.8 days). */
@@ -195,9 +198,32 @@ export class Connection extends EventEmitter implements RemotingConnection {
     return new Promise<RemotingCommand>((resolve, reject) => {
       const ms = Number.isFinite(timeoutMs) ? Math.min(MAX_TIMER_MS, Math.max(0, timeoutMs)) : MAX_TIMER_MS;
       const deadline = performance.now() + ms;
-      this.pending.set(cmd.opaque, { resolve, reject, deadline, timeoutMs: ms, cmd });
+      this.pending.set(cmd.opaque, { resolve, reject, deadline, timeoutMs: ms, code: cmd.code, opaque: cmd.opaque });
       if (deadline < this.sweepAt) this.armSweep(deadline);
       this.writeParts(parts);
+    });
+  }
+
+  /**
+   * Sends a request already encoded as a binary frame (`head`: length field through header, `body`
+   * after it) and waits for the answer. The connection assigns the opaque and writes it into `head` at
+   * `opaqueOffset`. For encoders of hot requests that skip RemotingCommand (client/send-frame.ts).
+   */
+  invokeFrame(head: Buffer, body: Buffer | undefined, code: number, opaqueOffset: number, timeoutMs: number): Promise<RemotingCommand> {
+    if (this.isClosed) return Promise.reject(new ConnectionClosedError(this.remoteAddress, this.closeCause));
+    const total = head.length + (body === undefined ? 0 : body.length);
+    if (total > this.maxFrameBytes) return Promise.reject(new FrameError('FRAME_TOO_LARGE', `frame of ${total} bytes exceeds the ${this.maxFrameBytes}-byte limit`));
+    let opaque = newOpaque();
+    while (this.pending.has(opaque)) opaque = (opaque + 0x10000) | 0;
+    head.writeInt32BE(opaque, opaqueOffset);
+    return new Promise<RemotingCommand>((resolve, reject) => {
+      const ms = Number.isFinite(timeoutMs) ? Math.min(MAX_TIMER_MS, Math.max(0, timeoutMs)) : MAX_TIMER_MS;
+      const deadline = performance.now() + ms;
+      this.pending.set(opaque, { resolve, reject, deadline, timeoutMs: ms, code, opaque });
+      if (deadline < this.sweepAt) this.armSweep(deadline);
+      this.writePart(head);
+      if (body !== undefined && body.length > 0) this.writePart(body);
+      this.scheduleFlush();
     });
   }
 
@@ -216,7 +242,7 @@ export class Connection extends EventEmitter implements RemotingConnection {
     for (const [opaque, p] of this.pending.entries()) {
       if (p.deadline <= now) {
         this.pending.delete(opaque);
-        p.reject(new RemotingTimeoutError(this.remoteAddress, p.timeoutMs, p.cmd));
+        p.reject(new RemotingTimeoutError(this.remoteAddress, p.timeoutMs, p.code, p.opaque));
       } else if (p.deadline < next) {
         next = p.deadline;
       }
@@ -254,18 +280,23 @@ export class Connection extends EventEmitter implements RemotingConnection {
   }
 
   private writeParts(parts: Buffer[], cb?: (err?: Error | null) => void): void {
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i]!;
-      if (part.length >= COALESCE_MAX_PART_BYTES) {
-        this.sealPending();
-        this.readyChunks.push(part);
-        this.readyBytes += part.length;
-      } else {
-        this.pendingParts.push(part);
-        this.pendingBytes += part.length;
-      }
-    }
+    for (let i = 0; i < parts.length; i++) this.writePart(parts[i]!);
     if (cb !== undefined) (this.writeCallbacks ??= []).push(cb);
+    this.scheduleFlush();
+  }
+
+  private writePart(part: Buffer): void {
+    if (part.length >= COALESCE_MAX_PART_BYTES) {
+      this.sealPending();
+      this.readyChunks.push(part);
+      this.readyBytes += part.length;
+    } else {
+      this.pendingParts.push(part);
+      this.pendingBytes += part.length;
+    }
+  }
+
+  private scheduleFlush(): void {
     if (this.pendingBytes + this.readyBytes >= COALESCE_FLUSH_BYTES) {
       this.flush();
     } else if (!this.flushScheduled) {

@@ -112,6 +112,14 @@ export class RemotingClient {
     return this.connectThenInvoke(addr, cmd, timeoutMs);
   }
 
+  /** A pre-encoded binary request over an open connection; undefined when not connected or not binary. */
+  invokeFrame(addr: string, head: Buffer, body: Buffer | undefined, code: number, opaqueOffset: number, timeoutMs: number): Promise<RemotingCommand> | undefined {
+    if (this.serializeType !== SERIALIZE_ROCKETMQ) return undefined;
+    const open = this.connections.get(addr);
+    if (open === undefined || open.closed) return undefined;
+    return open.invokeFrame(head, body, code, opaqueOffset, timeoutMs);
+  }
+
   private async connectThenInvoke(addr: string, cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
     const start = Date.now();
     const conn = await this.getConnection(addr, Math.min(timeoutMs, this.options.connectTimeoutMs ?? timeoutMs));
