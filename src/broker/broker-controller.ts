@@ -234,8 +234,8 @@ export class BrokerController {
 
   private startTimers(): void {
     const c = this.config;
-    this.every(Math.max(100, c.flushConsumerOffsetInterval), () => this.consumerOffsetManager.persist());
-    this.every(Math.max(100, c.flushDelayOffsetInterval), () => this.scheduleMessageService.persist());
+    this.every(Math.max(100, c.flushConsumerOffsetInterval), () => this.consumerOffsetManager.persistAsync());
+    this.every(Math.max(100, c.flushDelayOffsetInterval), () => this.scheduleMessageService.persistAsync());
     this.every(CLIENT_SCAN_INTERVAL_MS, () => this.scanNotActiveChannels());
     this.restartRegisterTimer();
   }
@@ -406,6 +406,7 @@ export class BrokerController {
     await this.timerMessageService?.shutdown();
     await this.popMessageService?.shutdown();
     this.transactionService?.shutdown();
+    await this.consumerOffsetManager.idle();
     this.consumerOffsetManager.persist(true);
     this.topicConfigManager.persist();
     this.subscriptionGroupManager.persist();

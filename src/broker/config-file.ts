@@ -6,8 +6,14 @@
  * crash mid-write leaves either the old or the new file. Loading reads `<file>`, and falls back to
  * `<file>.bak` when it is missing, empty or unparsable. Input is Java's fastjson output, which is not
  * strict JSON (unquoted integer map keys); output is standard JSON, which Java reads too.
+ *
+ * Periodic writers (consumer offsets every 5 s, delay offsets, the timer checkpoint every second) use
+ * persistAsync: the same steps on the thread pool, so a busy disk never stalls the event loop (a
+ * copyFileSync under write load took tens of milliseconds). Writes of one file are serialized, and a
+ * later persist, of either kind, supersedes an async write that has not reached its rename yet.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../common/logger.js';
 import { parseFastjson } from '../protocol/body/fastjson.js';
@@ -40,7 +46,40 @@ export class JsonConfigFile {
     return undefined;
   }
 
+  /** Bumped by every persist; an async write gives up when it is no longer the latest. */
+  private generation = 0;
+  private chain: Promise<void> = Promise.resolve();
+
+  persistAsync(text: string): Promise<void> {
+    const gen = ++this.generation;
+    const next = this.chain.then(async () => {
+      if (gen !== this.generation) return;
+      await mkdir(dirname(this.path), { recursive: true });
+      if (existsSync(this.path)) {
+        try {
+          await copyFile(this.path, this.path + '.bak');
+        } catch (e) {
+          this.log?.warn({ file: this.path, err: (e as Error).message }, 'could not write config backup');
+        }
+      }
+      if (gen !== this.generation) return;
+      const tmp = this.path + '.tmp-async';
+      await writeFile(tmp, text);
+      if (gen !== this.generation) return;
+      await rename(tmp, this.path);
+    });
+    // the chain itself never rejects; the caller sees this write's outcome
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves when no async write of this file is pending. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
   persist(text: string): void {
+    this.generation++;
     mkdirSync(dirname(this.path), { recursive: true });
     if (existsSync(this.path)) {
       try {

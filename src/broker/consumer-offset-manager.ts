@@ -51,6 +51,21 @@ export class ConsumerOffsetManager {
   }
 
   /** Writes the file if anything changed since the last write (or always with force). */
+  /** The periodic write: as persist(), on the thread pool (config-file.ts). */
+  persistAsync(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.file.persistAsync(this.encode(true)).catch((e: Error) => {
+      this.dirty = true;
+      this.log?.error({ err: e.message }, 'persisting consumerOffset.json failed');
+    });
+  }
+
+  /** Waits for a pending periodic write. */
+  idle(): Promise<void> {
+    return this.file.idle();
+  }
+
   persist(force = false): void {
     if (!this.dirty && !force) return;
     this.dirty = false;

@@ -126,3 +126,25 @@ test('topic attributes: +key=value, -key, validation', () => {
   assert.throws(() => applyTopicAttributes(undefined, '+message.type=WEIRD'), /not one of/);
   assert.throws(() => applyTopicAttributes(undefined, '+nope=1'), /unsupported attribute/);
 });
+
+test('config file: async persists are ordered, and a later persist of either kind wins', async () => {
+  const { JsonConfigFile } = await import('./config-file.js');
+  const { readFileSync, existsSync } = await import('node:fs');
+  const { dir, cleanup } = tempDir('rmq-cfgfile-');
+  try {
+    const f = new JsonConfigFile(`${dir}/config/x.json`);
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < 20; i++) writes.push(f.persistAsync(JSON.stringify({ v: i })));
+    await Promise.all(writes);
+    assert.deepEqual(JSON.parse(readFileSync(`${dir}/config/x.json`, 'utf8')), { v: 19 });
+    // queued async writes give way to a synchronous one made after them
+    const late = f.persistAsync(JSON.stringify({ v: 'async' }));
+    f.persist(JSON.stringify({ v: 'sync' }));
+    await late;
+    await f.idle();
+    assert.deepEqual(f.load(), { v: 'sync' });
+    assert.ok(existsSync(`${dir}/config/x.json.bak`));
+  } finally {
+    cleanup();
+  }
+});

@@ -64,6 +64,21 @@ export class ScheduleMessageService {
     return JSON.stringify({ offsetTable }, null, pretty ? 1 : undefined);
   }
 
+  /** The periodic write: as persist(), on the thread pool (config-file.ts). */
+  persistAsync(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.file.persistAsync(this.encode(true)).catch((e: Error) => {
+      this.dirty = true;
+      this.log?.error({ err: e.message }, 'persisting delayOffset.json failed');
+    });
+  }
+
+  /** Waits for a pending periodic write. */
+  idle(): Promise<void> {
+    return this.file.idle();
+  }
+
   persist(force = false): void {
     if (!this.dirty && !force) return;
     this.dirty = false;
@@ -86,6 +101,7 @@ export class ScheduleMessageService {
     if (this.timer) clearTimeout(this.timer);
     // Let an in-flight scan finish so the offsets we persist match what was re-put.
     for (let i = 0; this.running && i < 100; i++) await new Promise((r) => setTimeout(r, 10));
+    await this.file.idle();
     this.persist(true);
   }
 

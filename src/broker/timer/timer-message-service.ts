@@ -599,7 +599,9 @@ export class TimerMessageService {
     if (!this.loaded) return;
     const cp = this.checkpointState();
     this.timerLog.sync();
-    this.writeCheckpoint(cp);
+    if (this.unchanged(cp)) return;
+    this.checkpointFile.persist(JSON.stringify(cp));
+    this.checkpointWritten(cp);
   }
 
   /** The periodic checkpoint: the same, with the log's fdatasync off the event loop. */
@@ -611,8 +613,10 @@ export class TimerMessageService {
         // state first: whatever it claims was appended before the sync started
         const cp = this.checkpointState();
         await this.timerLog.syncAsync();
+        if (!this.loaded || this.stopped || this.unchanged(cp)) return;
+        await this.checkpointFile.persistAsync(JSON.stringify(cp));
         if (!this.loaded || this.stopped) return;
-        this.writeCheckpoint(cp);
+        this.checkpointWritten(cp);
       } catch (e) {
         this.log?.error({ err: (e as Error).message }, 'timer checkpoint failed');
       } finally {
@@ -637,13 +641,17 @@ export class TimerMessageService {
     return { timerLogOffset: this.timerLog.endOffset, deliveredUpToMs: W, timerQueueOffset: this.nextIngest };
   }
 
-  private writeCheckpoint(cp: { timerLogOffset: number; deliveredUpToMs: number; timerQueueOffset: number }): void {
+  private unchanged(cp: { timerLogOffset: number; deliveredUpToMs: number; timerQueueOffset: number }): boolean {
     const lc = this.lastCheckpoint;
-    if (cp.timerLogOffset === lc.timerLogOffset && cp.deliveredUpToMs === lc.deliveredUpToMs && cp.timerQueueOffset === lc.timerQueueOffset) return;
-    this.checkpointFile.persist(JSON.stringify(cp));
+    return cp.timerLogOffset === lc.timerLogOffset && cp.deliveredUpToMs === lc.deliveredUpToMs && cp.timerQueueOffset === lc.timerQueueOffset;
+  }
+
+  /** After the checkpoint file holds `cp`: segments wholly delivered can go. */
+  private checkpointWritten(cp: { timerLogOffset: number; deliveredUpToMs: number; timerQueueOffset: number }): void {
     this.lastCheckpoint = cp;
     const n = this.timerLog.deleteDelivered(cp.timerLogOffset, cp.deliveredUpToMs);
     if (n) this.log?.info({ segments: n }, 'timer log segments deleted (delivered)');
   }
+
 
 }
