@@ -21,6 +21,7 @@ import {
   FLAG_RESPONSE,
   createResponse,
   newOpaque,
+  SERIALIZE_ROCKETMQ,
   type RemotingCommand,
 } from '../protocol/remoting-command.js';
 import { ResponseCode } from '../protocol/response-code.js';
@@ -93,6 +94,9 @@ interface Pending {
   code: number;
   opaque: number;
 }
+
+/** Where the opaque sits in a binary frame: length field, header word, code, language, version. */
+const OPAQUE_OFFSET_IN_FRAME = 4 + 4 + 2 + 1 + 2;
 
 /** Parts at least this large are written as they are, not copied into the turn's output buffer. */
 const COALESCE_MAX_PART_BYTES = 16 * 1024;
@@ -440,6 +444,15 @@ export class Connection extends EventEmitter implements RemotingConnection {
     if (res === null || res === undefined || oneway) return;
     if (typeof res !== 'object' || !Number.isInteger(res.code)) {
       this.answerFailure(req, oneway, new Error(`handler for request ${req.code} returned no valid response`));
+      return;
+    }
+    // A response already encoded as a binary frame (broker/processors/send-response.ts): its opaque
+    // goes in, and out it goes, when the request was binary too and the object was left as built.
+    const pre = res as { encoded?: Buffer; pristine?: boolean };
+    if (pre.encoded !== undefined && pre.pristine === true && req.serializeType === SERIALIZE_ROCKETMQ && !this.isClosed) {
+      pre.encoded.writeInt32BE(req.opaque | 0, OPAQUE_OFFSET_IN_FRAME);
+      this.writePart(pre.encoded);
+      this.scheduleFlush();
       return;
     }
     // Whatever the handler built, the response must carry the request's opaque and serialization.

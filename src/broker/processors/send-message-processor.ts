@@ -8,6 +8,7 @@
  */
 import { createResponse, isOneway, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { asciiInt, DecodedCommand } from '../../protocol/decoded-command.js';
+import { SendOkResponse } from './send-response.js';
 import { internedName, utf8Text } from '../../message/string-cache.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
@@ -213,6 +214,19 @@ export class SendMessageProcessor {
     reg(RequestCode.CONSUMER_SEND_MSG_BACK, (req) => this.consumerSendMsgBack(req));
   }
 
+  private hostHexFor: Buffer | undefined;
+  private hostHexText = '';
+  /** The store host as the offset message id spells it (IPv4 only; undefined otherwise). */
+  private hostHex(): string | undefined {
+    const h = this.b.storeHost;
+    if (h.length !== 8) return undefined;
+    if (h !== this.hostHexFor) {
+      this.hostHexFor = h;
+      this.hostHexText = h.toString('hex').toUpperCase();
+    }
+    return this.hostHexText;
+  }
+
   private bornHostOf(conn: RemotingConnection): Buffer {
     let h = conn.attributes.get(BORN_HOST_ATTR) as Buffer | undefined;
     if (!h) {
@@ -337,6 +351,10 @@ export class SendMessageProcessor {
       return createResponse(req, code === ResponseCode.SUCCESS ? ResponseCode.SYSTEM_ERROR : code, remark ?? r.remark ?? r.status);
     }
     this.b.stats.onPut(r.appendResult.msgNum, r.appendResult.wroteBytes);
+    if (code === ResponseCode.SUCCESS && r.appendResult.msgNum === 1 && remark === undefined) {
+      const host = this.hostHex();
+      if (host !== undefined) return new SendOkResponse(req, host, r.appendResult.wroteOffset, queueId, r.appendResult.logicsOffset);
+    }
     return createResponse(req, code, remark, {
       msgId: r.appendResult.msgId,
       queueId: String(queueId),

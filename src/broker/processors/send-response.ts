@@ -1,0 +1,128 @@
+/**
+ * The SUCCESS answer to a single send, encoded straight to a binary frame (docs/formats/remoting-frame.md)
+ * when the request came in the binary serialization: the extFields are msgId (the offset message id,
+ * 32 hex digits for an IPv4 store host), queueId, queueOffset, MSG_REGION and TRACE_ON, as Java's
+ * SendMessageProcessor answers. msgId is written from the store host and offset without building its
+ * string, the constant fields are encoded once.
+ *
+ * The object still reads as an ordinary RemotingCommand (extFields built on demand), so anything that
+ * inspects the answer sees the same fields; Connection writes `encoded` (after putting the request's
+ * opaque in) when the request was binary, else encodes it the ordinary way.
+ */
+import { LanguageCode } from '../../protocol/language-code.js';
+import { CURRENT_VERSION, FLAG_RESPONSE, SERIALIZE_ROCKETMQ, type RemotingCommand, type SerializeType } from '../../protocol/remoting-command.js';
+import { ResponseCode } from '../../protocol/response-code.js';
+
+const PREFIX = 8;
+const FIXED_HEADER = 2 + 1 + 2 + 4 + 4 + 4 + 4;
+
+function field(key: string, value: string): Buffer {
+  const b = Buffer.alloc(2 + key.length + 4 + value.length);
+  b.writeInt16BE(key.length, 0);
+  b.write(key, 2, 'latin1');
+  b.writeInt32BE(value.length, 2 + key.length);
+  b.write(value, 6 + key.length, 'latin1');
+  return b;
+}
+
+const TRAILER = Buffer.concat([field('MSG_REGION', 'DefaultRegion'), field('TRACE_ON', 'true')]);
+const KEY_MSG_ID = Buffer.from('msgId', 'latin1');
+const KEY_QUEUE_ID = Buffer.from('queueId', 'latin1');
+const KEY_QUEUE_OFFSET = Buffer.from('queueOffset', 'latin1');
+const HEX = Buffer.from('0123456789ABCDEF', 'latin1');
+
+function decimalLen(n: number): number {
+  let len = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    len++;
+  }
+  return len;
+}
+
+function writeKey(buf: Buffer, key: Buffer, o: number, valueLen: number): number {
+  buf.writeInt16BE(key.length, o);
+  key.copy(buf, o + 2);
+  buf.writeInt32BE(valueLen, o + 2 + key.length);
+  return o + 6 + key.length;
+}
+
+function writeDecimal(buf: Buffer, n: number, o: number, len: number): number {
+  let v = n;
+  for (let i = o + len - 1; i >= o; i--) {
+    buf[i] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return o + len;
+}
+
+export class SendOkResponse implements RemotingCommand {
+  code: number = ResponseCode.SUCCESS;
+  language = 'JAVA';
+  version = CURRENT_VERSION;
+  opaque: number;
+  flag = FLAG_RESPONSE;
+  remark: string | undefined = undefined;
+  serializeType: SerializeType;
+  /** The whole frame (binary serialization); the opaque is written when it is sent. */
+  readonly encoded: Buffer;
+  #ext: Record<string, string> | undefined;
+
+  constructor(
+    req: RemotingCommand,
+    /** Upper-case hex of the store host (ip + port), as the offset message id starts. */
+    readonly hostHex: string,
+    readonly phys: number,
+    readonly queueId: number,
+    readonly queueOffset: number,
+  ) {
+    this.opaque = req.opaque;
+    this.serializeType = req.serializeType;
+    const idLen = hostHex.length + 16;
+    const qLen = decimalLen(queueId);
+    const oLen = decimalLen(queueOffset);
+    const extLen = 6 + KEY_MSG_ID.length + idLen + 6 + KEY_QUEUE_ID.length + qLen + 6 + KEY_QUEUE_OFFSET.length + oLen + TRAILER.length;
+    const headerLen = FIXED_HEADER + extLen;
+    const buf = Buffer.allocUnsafe(PREFIX + headerLen);
+    buf.writeInt32BE(4 + headerLen, 0);
+    buf.writeUInt32BE(((SERIALIZE_ROCKETMQ << 24) | headerLen) >>> 0, 4);
+    buf.writeInt16BE(ResponseCode.SUCCESS, 8);
+    buf[10] = LanguageCode.JAVA;
+    buf.writeInt16BE(CURRENT_VERSION, 11);
+    buf.writeInt32BE(req.opaque | 0, 13);
+    buf.writeInt32BE(FLAG_RESPONSE, 17);
+    buf.writeInt32BE(0, 21); // no remark
+    buf.writeInt32BE(extLen, 25);
+    let o = writeKey(buf, KEY_MSG_ID, PREFIX + FIXED_HEADER, idLen);
+    o += buf.write(hostHex, o, hostHex.length, 'latin1');
+    // 16 hex digits of the offset (below 2^53: split in two 32-bit halves)
+    const hi = Math.floor(phys / 4294967296);
+    const lo = phys - hi * 4294967296;
+    for (let i = 7; i >= 0; i--) buf[o + 7 - i] = HEX[(hi >>> (i * 4)) & 0xf]!;
+    for (let i = 7; i >= 0; i--) buf[o + 15 - i] = HEX[(lo >>> (i * 4)) & 0xf]!;
+    o += 16;
+    o = writeDecimal(buf, queueId, writeKey(buf, KEY_QUEUE_ID, o, qLen), qLen);
+    o = writeDecimal(buf, queueOffset, writeKey(buf, KEY_QUEUE_OFFSET, o, oLen), oLen);
+    o += TRAILER.copy(buf, o);
+    this.encoded = buf;
+  }
+
+  /** Nobody read or replaced extFields: `encoded` is still the whole answer. */
+  get pristine(): boolean {
+    return this.#ext === undefined;
+  }
+
+  get msgId(): string {
+    const at = PREFIX + FIXED_HEADER + 6 + KEY_MSG_ID.length;
+    return this.encoded.toString('latin1', at, at + this.hostHex.length + 16);
+  }
+
+  get extFields(): Record<string, string> {
+    this.#ext ??= { msgId: this.msgId, queueId: String(this.queueId), queueOffset: String(this.queueOffset), MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' };
+    return this.#ext;
+  }
+
+  set extFields(v: Record<string, string>) {
+    this.#ext = v;
+  }
+}
