@@ -10,14 +10,31 @@
  *
  * Entry n (the queue offset) lives at byte n × 20 of the queue; files hold `mappedFileSizeConsumeQueue`
  * bytes (300 000 entries) and are created sparse. An entry with size 0 is unwritten; an entry
- * (0, 0x7FFFFFFF, 0) is RocketMQ's filler. Entries are appended into a pending buffer and written with
- * one positional write per file per dispatch batch; `maxOffset` moves only once they are written.
+ * (0, 0x7FFFFFFF, 0) is RocketMQ's filler.
+ *
+ * Write path: a dispatch batch's entries are appended to a pending buffer; commit() makes them visible
+ * (`maxOffset` moves) and queues them as one write job. Jobs are written in order on the thread pool,
+ * one at a time, so the event loop never waits on the disk (a positional write to a page under
+ * writeback blocks for milliseconds). Reads look in three places: the in-memory tail (the most recent
+ * TAIL_ENTRIES entries, what a consumer that keeps up asks for: no syscall per pull), the queued jobs
+ * (entries not yet written), and the file (everything below `writtenEnd`).
  */
 import type { Logger } from '../common/logger.js';
 import { readInt64BE, writeInt64BE } from '../message/int64.js';
 import { offsetToFileName, type FileIO } from './file-io.js';
 
 export const CQ_STORE_UNIT_SIZE = 20;
+/** Entries kept in memory for reads (twice this is allocated, to slide rarely). */
+const TAIL_ENTRIES = 512;
+/** Retry delay after a failed consume-queue write (the entries stay readable meanwhile). */
+const WRITE_RETRY_MS = 1000;
+
+interface WriteJob {
+  /** Queue offset of the first entry. */
+  from: number;
+  count: number;
+  bytes: Buffer;
+}
 const FILLER_SIZE = 0x7fffffff;
 
 interface CqFile {
@@ -59,6 +76,21 @@ export class ConsumeQueue {
   private pendingFrom = 0;
   private pendingEnd = 0;
   private dirty = new Set<CqFile>();
+  /** Recent entries [tailFrom, tailFrom + tailLen); when non-empty it ends at maxOffset. */
+  private tail: Buffer | null = null;
+  private tailFrom = 0;
+  private tailLen = 0;
+  /** Committed entries not yet in the file, oldest first. */
+  private jobs: WriteJob[] = [];
+  /** Entries below this are in the file. */
+  private writtenEnd = 0;
+  private writer: Promise<void> | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** Bumped by truncation: a write in flight across one re-applies it when it lands. */
+  private generation = 0;
+  private truncatedTo = -1;
+  private closed = false;
+  private drainWaiters: { target: number; resolve: () => void; reject: (e: Error) => void }[] = [];
 
   constructor(io: FileIO, rootDir: string, topic: string, queueId: number, fileSize: number, log: Logger) {
     this.io = io;
@@ -157,6 +189,9 @@ export class ConsumeQueue {
     }
     if (end < 0) end = this.files[0]!.start;
     this.maxOffset = end / CQ_STORE_UNIT_SIZE;
+    this.writtenEnd = this.maxOffset;
+    this.tailLen = 0;
+    this.jobs = [];
     // zero anything after the end (a torn tail must not reappear), drop files entirely past it
     this.truncateBytes(end);
     this.maxPhysicEnd = 0;
@@ -249,25 +284,124 @@ export class ConsumeQueue {
     return this.pendingLen > 0 ? this.pendingEnd : this.maxOffset;
   }
 
-  /** Writes the pending entries (one write per file touched) and makes them visible. */
+  /** Makes the pending entries visible and queues them for writing. */
   commit(): void {
     if (this.pendingLen === 0) return;
-    let bytePos = this.pendingFrom * CQ_STORE_UNIT_SIZE;
-    let off = 0;
-    const total = this.pendingLen * CQ_STORE_UNIT_SIZE;
-    const wasEmpty = this.files.length === 0;
-    while (off < total) {
-      const f = this.ensureFile(bytePos);
-      const n = Math.min(total - off, f.start + this.fileSize - bytePos);
-      let done = 0;
-      while (done < n) done += this.io.pwriteSync(f.fd, this.pending, off + done, n - done, bytePos - f.start + done);
-      this.dirty.add(f);
-      off += n;
-      bytePos += n;
-    }
-    if (wasEmpty) this.minOffset = this.pendingFrom;
-    this.maxOffset = this.pendingEnd;
+    const n = this.pendingLen;
+    const bytes = Buffer.allocUnsafe(n * CQ_STORE_UNIT_SIZE);
+    this.pending.copy(bytes, 0, 0, n * CQ_STORE_UNIT_SIZE);
+    const from = this.pendingFrom;
     this.pendingLen = 0;
+    // a queue's first entries (no file yet, nothing queued) set where it starts
+    const first = this.files.length === 0 && this.jobs.length === 0;
+    this.jobs.push({ from, count: n, bytes });
+    this.appendTail(from, bytes, n);
+    if (first) this.minOffset = from;
+    this.maxOffset = this.pendingEnd;
+    this.startWriter();
+  }
+
+  private appendTail(from: number, bytes: Buffer, n: number): void {
+    const cap = 2 * TAIL_ENTRIES;
+    if (this.tail === null) this.tail = Buffer.allocUnsafe(cap * CQ_STORE_UNIT_SIZE);
+    if (this.tailLen === 0 || this.tailFrom + this.tailLen !== from) {
+      // first entries, or a gap in queue offsets: start over at `from`
+      this.tailFrom = from;
+      this.tailLen = 0;
+    }
+    if (n >= TAIL_ENTRIES) {
+      bytes.copy(this.tail, 0, (n - TAIL_ENTRIES) * CQ_STORE_UNIT_SIZE, n * CQ_STORE_UNIT_SIZE);
+      this.tailFrom = from + n - TAIL_ENTRIES;
+      this.tailLen = TAIL_ENTRIES;
+      return;
+    }
+    if (this.tailLen + n > cap) {
+      // slide: keep the newest TAIL_ENTRIES - n
+      const keep = TAIL_ENTRIES - n;
+      this.tail.copyWithin(0, (this.tailLen - keep) * CQ_STORE_UNIT_SIZE, this.tailLen * CQ_STORE_UNIT_SIZE);
+      this.tailFrom += this.tailLen - keep;
+      this.tailLen = keep;
+    }
+    bytes.copy(this.tail, this.tailLen * CQ_STORE_UNIT_SIZE, 0, n * CQ_STORE_UNIT_SIZE);
+    this.tailLen += n;
+  }
+
+  private startWriter(): void {
+    if (this.writer !== null || this.retryTimer !== null || this.closed || this.jobs.length === 0) return;
+    const w = this.writeJobs().finally(() => {
+      if (this.writer !== w) return;
+      this.writer = null;
+      // jobs committed between the loop's last check and now
+      if (this.jobs.length > 0 && this.retryTimer === null) this.startWriter();
+    });
+    this.writer = w;
+  }
+
+  /** Writes the queued jobs in order; on failure logs, keeps them, and retries later. */
+  private async writeJobs(): Promise<void> {
+    while (this.jobs.length > 0 && !this.closed) {
+      const job = this.jobs[0]!;
+      const gen = this.generation;
+      try {
+        let bytePos = job.from * CQ_STORE_UNIT_SIZE;
+        let off = 0;
+        const total = job.count * CQ_STORE_UNIT_SIZE;
+        while (off < total) {
+          const f = this.ensureFile(bytePos);
+          const n = Math.min(total - off, f.start + this.fileSize - bytePos);
+          let done = 0;
+          while (done < n) {
+            const w = await this.io.pwrite(f.fd, job.bytes, off + done, n - done, bytePos - f.start + done);
+            if (w <= 0) throw new Error('write returned 0 bytes');
+            done += w;
+          }
+          this.dirty.add(f);
+          off += n;
+          bytePos += n;
+        }
+      } catch (e) {
+        if (this.closed) return;
+        this.log.error({ err: e, topic: this.topic, queueId: this.queueId }, 'consume-queue write failed; entries kept in memory, retrying');
+        this.settleDrains(e as Error);
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.startWriter();
+        }, WRITE_RETRY_MS);
+        this.retryTimer.unref?.();
+        return;
+      }
+      if (gen !== this.generation) {
+        // truncated while this write was in flight: cut what it may have put back
+        this.truncateBytes(this.truncatedTo * CQ_STORE_UNIT_SIZE);
+      } else if (this.jobs[0] === job) {
+        this.jobs.shift();
+        if (job.from + job.count > this.writtenEnd) this.writtenEnd = job.from + job.count;
+        this.settleDrains();
+      }
+    }
+  }
+
+  /**
+   * Resolves once every entry committed before the call is in the file; rejects when a write failed
+   * (the entries stay queued and are retried) or the queue was closed first.
+   */
+  drain(): Promise<void> {
+    const target = this.maxOffset;
+    if (this.jobs.length === 0 || this.jobs[0]!.from >= target) return Promise.resolve();
+    if (this.closed) return Promise.reject(new Error(`consume queue ${this.topic}/${this.queueId} closed with unwritten entries`));
+    if (this.retryTimer !== null) return Promise.reject(new Error(`consume queue ${this.topic}/${this.queueId} writes are failing`));
+    return new Promise((resolve, reject) => this.drainWaiters.push({ target, resolve, reject }));
+  }
+
+  private settleDrains(err?: Error): void {
+    if (this.drainWaiters.length === 0) return;
+    const left: typeof this.drainWaiters = [];
+    for (const w of this.drainWaiters) {
+      if (err) w.reject(err);
+      else if (this.jobs.length === 0 || this.jobs[0]!.from >= w.target) w.resolve();
+      else left.push(w);
+    }
+    this.drainWaiters = left;
   }
 
   /** Forgets pending entries (a failed dispatch batch). */
@@ -276,6 +410,7 @@ export class ConsumeQueue {
   }
 
   async flush(): Promise<void> {
+    await this.drain();
     if (this.dirty.size === 0) return;
     const files = [...this.dirty];
     this.dirty.clear();
@@ -284,12 +419,36 @@ export class ConsumeQueue {
 
   // ---------------------------------------------------------------- read
 
-  /** Reads up to `count` entries from `offset` (within one file) into `buf`; returns the number read. */
+  /**
+   * Reads up to `count` entries from `offset` into `buf`; returns the number read (fewer at the end of
+   * the queue, of a file, or where the memory tail begins).
+   */
   readEntries(offset: number, count: number, buf: Buffer): number {
+    const max = Math.min(count, this.maxOffset - offset, Math.floor(buf.length / CQ_STORE_UNIT_SIZE));
+    if (max <= 0 || offset < 0) return 0;
+    // the memory tail (a consumer that keeps up)
+    if (this.tailLen > 0 && offset >= this.tailFrom) {
+      const n = Math.min(max, this.tailFrom + this.tailLen - offset);
+      if (n <= 0) return 0;
+      this.tail!.copy(buf, 0, (offset - this.tailFrom) * CQ_STORE_UNIT_SIZE, (offset - this.tailFrom + n) * CQ_STORE_UNIT_SIZE);
+      return n;
+    }
+    // committed but not yet written
+    if (offset >= this.writtenEnd) {
+      for (const j of this.jobs) {
+        if (offset >= j.from && offset < j.from + j.count) {
+          const n = Math.min(max, j.from + j.count - offset);
+          j.bytes.copy(buf, 0, (offset - j.from) * CQ_STORE_UNIT_SIZE, (offset - j.from + n) * CQ_STORE_UNIT_SIZE);
+          return n;
+        }
+      }
+    }
     const bytePos = offset * CQ_STORE_UNIT_SIZE;
     const f = this.fileFor(bytePos);
     if (!f) return 0;
-    const maxCount = Math.min(count, this.maxOffset - offset, (f.start + this.fileSize - bytePos) / CQ_STORE_UNIT_SIZE, Math.floor(buf.length / CQ_STORE_UNIT_SIZE));
+    let maxCount = Math.min(max, (f.start + this.fileSize - bytePos) / CQ_STORE_UNIT_SIZE);
+    if (this.tailLen > 0 && this.tailFrom > offset) maxCount = Math.min(maxCount, this.tailFrom - offset);
+    if (offset < this.writtenEnd) maxCount = Math.min(maxCount, this.writtenEnd - offset);
     if (maxCount <= 0) return 0;
     const n = this.io.pread(f.fd, buf, 0, maxCount * CQ_STORE_UNIT_SIZE, bytePos - f.start);
     return Math.floor(n / CQ_STORE_UNIT_SIZE);
@@ -315,6 +474,7 @@ export class ConsumeQueue {
       else hi = mid;
     }
     this.log.warn({ topic: this.topic, queueId: this.queueId, from: lo, to: this.maxOffset }, 'consume-queue entries past the commit-log end dropped');
+    this.dropFrom(lo);
     this.maxOffset = lo;
     this.truncateBytes(lo * CQ_STORE_UNIT_SIZE);
     this.maxPhysicEnd = 0;
@@ -323,6 +483,24 @@ export class ConsumeQueue {
       if (e && isValidEntry(e.phys, e.size)) this.maxPhysicEnd = e.phys + e.size;
     }
     if (this.minOffset > this.maxOffset) this.minOffset = this.maxOffset;
+  }
+
+  /** Forgets entries from queue offset `end` on in memory (tail, queued writes) and in a write in flight. */
+  private dropFrom(end: number): void {
+    const kept: WriteJob[] = [];
+    for (const j of this.jobs) {
+      if (j.from >= end) continue;
+      if (j.from + j.count > end) kept.push({ from: j.from, count: end - j.from, bytes: j.bytes.subarray(0, (end - j.from) * CQ_STORE_UNIT_SIZE) });
+      else kept.push(j);
+    }
+    this.jobs = kept;
+    if (this.tailLen > 0) {
+      if (end <= this.tailFrom) this.tailLen = 0;
+      else if (end < this.tailFrom + this.tailLen) this.tailLen = end - this.tailFrom;
+    }
+    if (this.writtenEnd > end) this.writtenEnd = end;
+    this.generation++;
+    this.truncatedTo = end;
   }
 
   /** Deletes files whose every entry points below `minPhys`; returns how many. Never the last file. */
@@ -352,6 +530,11 @@ export class ConsumeQueue {
   }
 
   close(): void {
+    this.closed = true;
+    if (this.jobs.length > 0) this.log.warn({ topic: this.topic, queueId: this.queueId, entries: this.jobs.reduce((n, j) => n + j.count, 0) }, 'consume queue closed with unwritten entries (rebuilt from the commit log at the next start)');
+    this.settleDrains(new Error(`consume queue ${this.topic}/${this.queueId} closed`));
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     for (const f of this.files) {
       try {
         this.io.close(f.fd);
