@@ -504,11 +504,15 @@ export class HaService {
   }
 
   /** Applies the SYNC_MASTER rule to a store answer. */
-  async afterPut(r: PutMessageResult, wait: boolean): Promise<PutMessageResult> {
+  /** The put's result, once a SYNC_MASTER's slave has it too (returned as is when nothing waits). */
+  afterPut(r: PutMessageResult, wait: boolean): PutMessageResult | Promise<PutMessageResult> {
     if (r.status !== 'PUT_OK' && r.status !== 'FLUSH_DISK_TIMEOUT') return r;
     this.notifyNewData();
     if (!wait || this.cfg().brokerRole !== 'SYNC_MASTER' || !r.appendResult) return r;
-    const target = r.appendResult.wroteOffset + r.appendResult.wroteBytes;
+    return this.afterSlave(r, r.appendResult.wroteOffset + r.appendResult.wroteBytes);
+  }
+
+  private async afterSlave(r: PutMessageResult, target: number): Promise<PutMessageResult> {
     const s = await this.waitForSlave(target);
     if (s === 'PUT_OK') return r;
     return {
@@ -532,8 +536,15 @@ export class HaService {
       const why = this.writeGate?.();
       return why === undefined ? undefined : { status: 'SERVICE_NOT_AVAILABLE', remark: why };
     };
-    store.putMessage = async (m: MessageInner) => refused() ?? this.afterPut(await put(m), waitStoreMsgOk(m));
-    store.putMessages = async (ms: MessageInner[]) => refused() ?? this.afterPut(await puts(ms), ms.length === 0 || waitStoreMsgOk(ms[0]!));
+    // one .then per put, no async frames: this is every send's path
+    store.putMessage = (m: MessageInner) => {
+      const no = refused();
+      return no !== undefined ? Promise.resolve(no) : put(m).then((r) => this.afterPut(r, waitStoreMsgOk(m)));
+    };
+    store.putMessages = (ms: MessageInner[]) => {
+      const no = refused();
+      return no !== undefined ? Promise.resolve(no) : puts(ms).then((r) => this.afterPut(r, ms.length === 0 || waitStoreMsgOk(ms[0]!)));
+    };
   }
 
   async shutdown(): Promise<void> {

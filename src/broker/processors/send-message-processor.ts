@@ -236,12 +236,14 @@ export class SendMessageProcessor {
     return h;
   }
 
-  async processSend(req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand | null> {
-    const res = await this.send(req, conn);
-    return isOneway(req) ? null : res;
+  /** Not async: refusals answer synchronously, a store put costs one promise (no generator frames). */
+  processSend(req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand | null> | RemotingCommand | null {
+    const res = this.send(req, conn);
+    if (!isOneway(req)) return res;
+    return res instanceof Promise ? res.then(() => null) : null;
   }
 
-  private async send(req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> {
+  private send(req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> | RemotingCommand {
     const b = this.b;
     const h = readSendFields(req);
     const { short, producerGroup, defaultTopic, defaultTopicQueueNums, bornTimestamp, flag } = h;
@@ -334,7 +336,12 @@ export class SendMessageProcessor {
       reconsumeTimes,
       preparedTransactionOffset: 0,
     };
-    const r = prepared ? await b.transactionService.prepare(msg, producerGroup) : await b.putMessage(msg);
+    const put = prepared ? b.transactionService.prepare(msg, producerGroup) : b.putMessage(msg);
+    return put.then((r) => this.answerPut(req, r, queueId, msg, topic));
+  }
+
+  private answerPut(req: RemotingCommand, r: PutMessageResult, queueId: number, msg: MessageInner, topic: string): RemotingCommand {
+    const b = this.b;
     // The answer names the queue the producer chose, also for a delayed message (parked elsewhere).
     const res = this.sendResponse(req, r, queueId);
     if (msg.topic === TIMER_TOPIC && res.code === ResponseCode.SUCCESS && res.extFields) {
