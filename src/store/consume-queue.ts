@@ -13,11 +13,12 @@
  * (0, 0x7FFFFFFF, 0) is RocketMQ's filler.
  *
  * Write path: a dispatch batch's entries are appended to a pending buffer; commit() makes them visible
- * (`maxOffset` moves) and queues them as one write job. Jobs are written in order on the thread pool,
- * one at a time, so the event loop never waits on the disk (a positional write to a page under
- * writeback blocks for milliseconds). Reads look in three places: the in-memory tail (the most recent
- * TAIL_ENTRIES entries, what a consumer that keeps up asks for: no syscall per pull), the queued jobs
- * (entries not yet written), and the file (everything below `writtenEnd`).
+ * (`maxOffset` moves) and queues them as a write job. At the end of the event-loop turn the queued jobs
+ * are written with one positional write (they are small: a thread-pool hop would cost more), except
+ * while this queue's own fdatasync runs: a write to a page under writeback waits for the disk, which
+ * stalled every request for milliseconds. Reads look in three places: the in-memory tail (the most
+ * recent TAIL_ENTRIES entries, what a consumer that keeps up asks for: no syscall per pull), the queued
+ * jobs (entries not yet written), and the file (everything below `writtenEnd`).
  */
 import type { Logger } from '../common/logger.js';
 import { readInt64BE, writeInt64BE } from '../message/int64.js';
@@ -26,6 +27,8 @@ import { offsetToFileName, type FileIO } from './file-io.js';
 export const CQ_STORE_UNIT_SIZE = 20;
 /** Entries kept in memory for reads (twice this is allocated, to slide rarely). */
 const TAIL_ENTRIES = 512;
+/** Largest single consume-queue write when queued jobs are merged. */
+const MERGE_MAX_BYTES = 1024 * 1024;
 /** Retry delay after a failed consume-queue write (the entries stay readable meanwhile). */
 const WRITE_RETRY_MS = 1000;
 
@@ -84,11 +87,10 @@ export class ConsumeQueue {
   private jobs: WriteJob[] = [];
   /** Entries below this are in the file. */
   private writtenEnd = 0;
-  private writer: Promise<void> | null = null;
+  private writeScheduled = false;
+  /** This queue's fdatasync is running: writes wait (a write to a page under writeback blocks). */
+  private syncing = false;
   private retryTimer: NodeJS.Timeout | null = null;
-  /** Bumped by truncation: a write in flight across one re-applies it when it lands. */
-  private generation = 0;
-  private truncatedTo = -1;
   private closed = false;
   private drainWaiters: { target: number; resolve: () => void; reject: (e: Error) => void }[] = [];
 
@@ -326,22 +328,25 @@ export class ConsumeQueue {
     this.tailLen += n;
   }
 
+  /** Writes the queued jobs at the end of the turn (several dispatch batches become one write). */
   private startWriter(): void {
-    if (this.writer !== null || this.retryTimer !== null || this.closed || this.jobs.length === 0) return;
-    const w = this.writeJobs().finally(() => {
-      if (this.writer !== w) return;
-      this.writer = null;
-      // jobs committed between the loop's last check and now
-      if (this.jobs.length > 0 && this.retryTimer === null) this.startWriter();
+    if (this.writeScheduled || this.syncing || this.retryTimer !== null || this.closed || this.jobs.length === 0) return;
+    this.writeScheduled = true;
+    setImmediate(() => {
+      this.writeScheduled = false;
+      this.writeJobs();
     });
-    this.writer = w;
   }
 
-  /** Writes the queued jobs in order; on failure logs, keeps them, and retries later. */
-  private async writeJobs(): Promise<void> {
-    while (this.jobs.length > 0 && !this.closed) {
+  /**
+   * Writes the queued jobs in order, synchronously (small page-cache writes: cheaper than a thread-pool
+   * hop each). Never while this queue's own fdatasync runs: a write to a page under writeback would
+   * wait for the disk. On failure logs, keeps the jobs (still readable), and retries later.
+   */
+  private writeJobs(): void {
+    while (this.jobs.length > 0 && !this.closed && !this.syncing) {
+      if (this.jobs.length > 1) this.mergeLeadingJobs();
       const job = this.jobs[0]!;
-      const gen = this.generation;
       try {
         let bytePos = job.from * CQ_STORE_UNIT_SIZE;
         let off = 0;
@@ -351,7 +356,7 @@ export class ConsumeQueue {
           const n = Math.min(total - off, f.start + this.fileSize - bytePos);
           let done = 0;
           while (done < n) {
-            const w = await this.io.pwrite(f.fd, job.bytes, off + done, n - done, bytePos - f.start + done);
+            const w = this.io.pwriteSync(f.fd, job.bytes, off + done, n - done, bytePos - f.start + done);
             if (w <= 0) throw new Error('write returned 0 bytes');
             done += w;
           }
@@ -370,15 +375,27 @@ export class ConsumeQueue {
         this.retryTimer.unref?.();
         return;
       }
-      if (gen !== this.generation) {
-        // truncated while this write was in flight: cut what it may have put back
-        this.truncateBytes(this.truncatedTo * CQ_STORE_UNIT_SIZE);
-      } else if (this.jobs[0] === job) {
-        this.jobs.shift();
-        if (job.from + job.count > this.writtenEnd) this.writtenEnd = job.from + job.count;
-        this.settleDrains();
-      }
+      this.jobs.shift();
+      if (job.from + job.count > this.writtenEnd) this.writtenEnd = job.from + job.count;
     }
+    this.settleDrains();
+  }
+
+  /** Replaces the leading run of contiguous jobs (up to MERGE_MAX_BYTES) by one. */
+  private mergeLeadingJobs(): void {
+    const jobs = this.jobs;
+    let k = 1;
+    let bytes = jobs[0]!.bytes.length;
+    while (k < jobs.length && jobs[k]!.from === jobs[k - 1]!.from + jobs[k - 1]!.count && bytes + jobs[k]!.bytes.length <= MERGE_MAX_BYTES) {
+      bytes += jobs[k]!.bytes.length;
+      k++;
+    }
+    if (k === 1) return;
+    const buf = Buffer.allocUnsafe(bytes);
+    let o = 0;
+    for (let i = 0; i < k; i++) o += jobs[i]!.bytes.copy(buf, o);
+    const merged: WriteJob = { from: jobs[0]!.from, count: bytes / CQ_STORE_UNIT_SIZE, bytes: buf };
+    jobs.splice(0, k, merged);
   }
 
   /**
@@ -387,6 +404,7 @@ export class ConsumeQueue {
    */
   drain(): Promise<void> {
     const target = this.maxOffset;
+    if (!this.syncing && this.retryTimer === null) this.writeJobs();
     if (this.jobs.length === 0 || this.jobs[0]!.from >= target) return Promise.resolve();
     if (this.closed) return Promise.reject(new Error(`consume queue ${this.topic}/${this.queueId} closed with unwritten entries`));
     if (this.retryTimer !== null) return Promise.reject(new Error(`consume queue ${this.topic}/${this.queueId} writes are failing`));
@@ -410,11 +428,19 @@ export class ConsumeQueue {
   }
 
   async flush(): Promise<void> {
+    if (this.syncing) return;
     await this.drain();
     if (this.dirty.size === 0) return;
     const files = [...this.dirty];
     this.dirty.clear();
-    for (const f of files) await this.io.fdatasync(f.fd);
+    // new entries wait in memory until the fdatasync is done (see writeJobs)
+    this.syncing = true;
+    try {
+      for (const f of files) await this.io.fdatasync(f.fd);
+    } finally {
+      this.syncing = false;
+      this.startWriter();
+    }
   }
 
   // ---------------------------------------------------------------- read
@@ -485,7 +511,7 @@ export class ConsumeQueue {
     if (this.minOffset > this.maxOffset) this.minOffset = this.maxOffset;
   }
 
-  /** Forgets entries from queue offset `end` on in memory (tail, queued writes) and in a write in flight. */
+  /** Forgets entries from queue offset `end` on in memory (tail, queued writes). */
   private dropFrom(end: number): void {
     const kept: WriteJob[] = [];
     for (const j of this.jobs) {
@@ -499,8 +525,6 @@ export class ConsumeQueue {
       else if (end < this.tailFrom + this.tailLen) this.tailLen = end - this.tailFrom;
     }
     if (this.writtenEnd > end) this.writtenEnd = end;
-    this.generation++;
-    this.truncatedTo = end;
   }
 
   /** Deletes files whose every entry points below `minPhys`; returns how many. Never the last file. */

@@ -155,6 +155,9 @@ function statusResult(status: PutMessageResult['status'], remark: string): PutMe
   return { status, remark };
 }
 
+/** How often the index files are flushed (RocketMQ flushes them when full; the kernel writes back meanwhile). */
+const INDEX_FLUSH_INTERVAL_MS = 10_000;
+
 export class DefaultMessageStore implements MessageStore {
   readonly config: MessageStoreConfig;
   private readonly io: FileIO;
@@ -180,6 +183,7 @@ export class DefaultMessageStore implements MessageStore {
   private flushWaiterHead = 0;
 
   private readonly touched = new Set<ConsumeQueue>();
+  private lastIndexFlush = 0;
   private readonly dirtyQueues = new Set<ConsumeQueue>();
   private lastDispatchedTimestamp = 0;
   private lastCommittedTimestamp = 0;
@@ -869,7 +873,14 @@ export class DefaultMessageStore implements MessageStore {
         this.dirtyQueues.clear();
         for (const q of qs) await q.flush();
         let indexTs = 0;
-        if (this.config.messageIndexEnable) indexTs = await this.index.flush();
+        // The index's slot table is 20 MB of random writes (at 200,000 keyed messages a second nearly
+        // all of it is dirty every second): flushed every INDEX_FLUSH_INTERVAL_MS, not with each
+        // consume-queue flush. What a crash loses of it is re-indexed from the commit log at start.
+        const now = Date.now();
+        if (this.config.messageIndexEnable && (now - this.lastIndexFlush >= INDEX_FLUSH_INTERVAL_MS || !this.running)) {
+          this.lastIndexFlush = now;
+          indexTs = await this.index.flush();
+        }
         if (logicsTs > this.checkpoint.logicsMsgTimestamp) this.checkpoint.logicsMsgTimestamp = logicsTs;
         if (indexTs > this.checkpoint.indexMsgTimestamp) this.checkpoint.indexMsgTimestamp = indexTs;
         await this.checkpoint.flush();
