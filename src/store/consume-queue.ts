@@ -13,12 +13,11 @@
  * (0, 0x7FFFFFFF, 0) is RocketMQ's filler.
  *
  * Write path: a dispatch batch's entries are appended to a pending buffer; commit() makes them visible
- * (`maxOffset` moves) and queues them as a write job. At the end of the event-loop turn the queued jobs
- * are written with one positional write (they are small: a thread-pool hop would cost more), except
- * while this queue's own fdatasync runs: a write to a page under writeback waits for the disk, which
- * stalled every request for milliseconds. Reads look in three places: the in-memory tail (the most
- * recent TAIL_ENTRIES entries, what a consumer that keeps up asks for: no syscall per pull), the queued
- * jobs (entries not yet written), and the file (everything below `writtenEnd`).
+ * (`maxOffset` moves) and queues them as one write job. Jobs are written in order on the thread pool,
+ * one at a time, so the event loop never waits on the disk (a positional write to a page under
+ * writeback blocks for milliseconds). Reads look in three places: the in-memory tail (the most recent
+ * TAIL_ENTRIES entries, what a consumer that keeps up asks for: no syscall per pull), the queued jobs
+ * (entries not yet written), and the file (everything below `writtenEnd`).
  */
 import type { Logger } from '../common/logger.js';
 import { readInt64BE, writeInt64BE } from '../message/int64.js';
@@ -87,10 +86,11 @@ export class ConsumeQueue {
   private jobs: WriteJob[] = [];
   /** Entries below this are in the file. */
   private writtenEnd = 0;
-  private writeScheduled = false;
-  /** This queue's fdatasync is running: writes wait (a write to a page under writeback blocks). */
-  private syncing = false;
+  private writer: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Bumped by truncation: a write in flight across one re-applies it when it lands. */
+  private generation = 0;
+  private truncatedTo = -1;
   private closed = false;
   private drainWaiters: { target: number; resolve: () => void; reject: (e: Error) => void }[] = [];
 
@@ -328,25 +328,25 @@ export class ConsumeQueue {
     this.tailLen += n;
   }
 
-  /** Writes the queued jobs at the end of the turn (several dispatch batches become one write). */
   private startWriter(): void {
-    if (this.writeScheduled || this.syncing || this.retryTimer !== null || this.closed || this.jobs.length === 0) return;
-    this.writeScheduled = true;
-    setImmediate(() => {
-      this.writeScheduled = false;
-      this.writeJobs();
+    if (this.writer !== null || this.retryTimer !== null || this.closed || this.jobs.length === 0) return;
+    const w = this.writeJobs().finally(() => {
+      if (this.writer !== w) return;
+      this.writer = null;
+      // jobs committed between the loop's last check and now
+      if (this.jobs.length > 0 && this.retryTimer === null) this.startWriter();
     });
+    this.writer = w;
   }
 
-  /**
-   * Writes the queued jobs in order, synchronously (small page-cache writes: cheaper than a thread-pool
-   * hop each). Never while this queue's own fdatasync runs: a write to a page under writeback would
-   * wait for the disk. On failure logs, keeps the jobs (still readable), and retries later.
-   */
-  private writeJobs(): void {
-    while (this.jobs.length > 0 && !this.closed && !this.syncing) {
+  /** Writes the queued jobs in order; on failure logs, keeps them, and retries later. */
+  private async writeJobs(): Promise<void> {
+    while (this.jobs.length > 0 && !this.closed) {
+      // everything queued behind the previous write goes out in one: under load that is one write per
+      // queue per disk round trip, not one per dispatch batch
       if (this.jobs.length > 1) this.mergeLeadingJobs();
       const job = this.jobs[0]!;
+      const gen = this.generation;
       try {
         let bytePos = job.from * CQ_STORE_UNIT_SIZE;
         let off = 0;
@@ -356,7 +356,7 @@ export class ConsumeQueue {
           const n = Math.min(total - off, f.start + this.fileSize - bytePos);
           let done = 0;
           while (done < n) {
-            const w = this.io.pwriteSync(f.fd, job.bytes, off + done, n - done, bytePos - f.start + done);
+            const w = await this.io.pwrite(f.fd, job.bytes, off + done, n - done, bytePos - f.start + done);
             if (w <= 0) throw new Error('write returned 0 bytes');
             done += w;
           }
@@ -375,10 +375,15 @@ export class ConsumeQueue {
         this.retryTimer.unref?.();
         return;
       }
-      this.jobs.shift();
-      if (job.from + job.count > this.writtenEnd) this.writtenEnd = job.from + job.count;
+      if (gen !== this.generation) {
+        // truncated while this write was in flight: cut what it may have put back
+        this.truncateBytes(this.truncatedTo * CQ_STORE_UNIT_SIZE);
+      } else if (this.jobs[0] === job) {
+        this.jobs.shift();
+        if (job.from + job.count > this.writtenEnd) this.writtenEnd = job.from + job.count;
+        this.settleDrains();
+      }
     }
-    this.settleDrains();
   }
 
   /** Replaces the leading run of contiguous jobs (up to MERGE_MAX_BYTES) by one. */
@@ -394,8 +399,7 @@ export class ConsumeQueue {
     const buf = Buffer.allocUnsafe(bytes);
     let o = 0;
     for (let i = 0; i < k; i++) o += jobs[i]!.bytes.copy(buf, o);
-    const merged: WriteJob = { from: jobs[0]!.from, count: bytes / CQ_STORE_UNIT_SIZE, bytes: buf };
-    jobs.splice(0, k, merged);
+    jobs.splice(0, k, { from: jobs[0]!.from, count: bytes / CQ_STORE_UNIT_SIZE, bytes: buf });
   }
 
   /**
@@ -404,7 +408,6 @@ export class ConsumeQueue {
    */
   drain(): Promise<void> {
     const target = this.maxOffset;
-    if (!this.syncing && this.retryTimer === null) this.writeJobs();
     if (this.jobs.length === 0 || this.jobs[0]!.from >= target) return Promise.resolve();
     if (this.closed) return Promise.reject(new Error(`consume queue ${this.topic}/${this.queueId} closed with unwritten entries`));
     if (this.retryTimer !== null) return Promise.reject(new Error(`consume queue ${this.topic}/${this.queueId} writes are failing`));
@@ -428,19 +431,11 @@ export class ConsumeQueue {
   }
 
   async flush(): Promise<void> {
-    if (this.syncing) return;
     await this.drain();
     if (this.dirty.size === 0) return;
     const files = [...this.dirty];
     this.dirty.clear();
-    // new entries wait in memory until the fdatasync is done (see writeJobs)
-    this.syncing = true;
-    try {
-      for (const f of files) await this.io.fdatasync(f.fd);
-    } finally {
-      this.syncing = false;
-      this.startWriter();
-    }
+    for (const f of files) await this.io.fdatasync(f.fd);
   }
 
   // ---------------------------------------------------------------- read
@@ -511,7 +506,7 @@ export class ConsumeQueue {
     if (this.minOffset > this.maxOffset) this.minOffset = this.maxOffset;
   }
 
-  /** Forgets entries from queue offset `end` on in memory (tail, queued writes). */
+  /** Forgets entries from queue offset `end` on in memory (tail, queued writes) and in a write in flight. */
   private dropFrom(end: number): void {
     const kept: WriteJob[] = [];
     for (const j of this.jobs) {
@@ -525,6 +520,8 @@ export class ConsumeQueue {
       else if (end < this.tailFrom + this.tailLen) this.tailLen = end - this.tailFrom;
     }
     if (this.writtenEnd > end) this.writtenEnd = end;
+    this.generation++;
+    this.truncatedTo = end;
   }
 
   /** Deletes files whose every entry points below `minPhys`; returns how many. Never the last file. */
