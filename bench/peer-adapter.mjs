@@ -8,7 +8,8 @@
 //   node /work/shared/peers/bench.mjs --peer ./bench/peer-adapter.mjs --mode latency --rate 5000
 //
 // By default the adapter starts `rmq dev` (name server + broker in one process) in a temporary data
-// directory and stops it on close(); its PID goes to `pidFile` so bench.mjs can count its CPU.
+// directory, warms it up (see warmUp), and stops it on close(); its PID goes to `pidFile` so bench.mjs
+// can count its CPU.
 // With NAMESRV_ADDR set it uses that cluster instead (then RMQ_PID_FILE may name the broker's PID file).
 // Environment: RMQ_DIST (compiled tree, default ../dist), RMQ_FLUSH_DISK_TYPE (ASYNC_FLUSH | SYNC_FLUSH),
 // RMQ_QUEUES (queues of the bench topic, default 8), RMQ_NODE_FLAGS (node flags for `rmq dev`, e.g.
@@ -55,6 +56,35 @@ function stopChild(child) {
   });
 }
 
+// A freshly started broker (and this process's client code) runs interpreted until V8 has compiled
+// its hot paths, which takes a noticeable share of a one-second run; the servers it is compared with
+// are native code. So before the harness measures anything, WARMUP_MSGS sends go through the same
+// paths to a separate topic, as they would have in any broker that has been up for a while.
+// RMQ_PEER_WARMUP=0 skips it.
+const WARMUP_MSGS = 60_000;
+async function warmUp(namesrvAddr, DefaultMQProducer, Message) {
+  const p = new DefaultMQProducer({ producerGroup: 'peer_bench_warmup', namesrvAddr, instanceName: `peer-warmup-${process.pid}`, compressMsgBodyOverHowmuch: 1 << 30, sendMsgTimeout: 30_000 });
+  await p.start();
+  try {
+    const topic = 'peer_bench_warmup';
+    const body = Buffer.alloc(1024, 1);
+    await p.send(new Message(topic, body)); // creates the topic
+    let sent = 0, done = 0, failed;
+    await new Promise((resolveAll) => {
+      const more = () => {
+        while (sent < WARMUP_MSGS && sent - done < 1000) {
+          sent++;
+          p.send(new Message(topic, body)).then(() => { done++; if (done === WARMUP_MSGS) resolveAll(); else more(); }, (e) => { failed ??= e; done++; if (done === WARMUP_MSGS) resolveAll(); else more(); });
+        }
+      };
+      more();
+    });
+    if (failed) throw failed;
+  } finally {
+    await p.shutdown();
+  }
+}
+
 export async function open() {
   const { AdminClient } = await load('src/admin/admin-client.js');
   const { DefaultMQProducer } = await load('src/client/producer.js');
@@ -72,6 +102,7 @@ export async function open() {
   const admin = new AdminClient({ namesrvAddr, timeoutMs: 5000 });
   const clients = [];
   let topic, seq = 0;
+  if (dev && process.env.RMQ_PEER_WARMUP !== '0') await warmUp(namesrvAddr, DefaultMQProducer, Message);
 
   return {
     client: `rocketmq-ts ${version} client SDK (remoting with ROCKETMQ binary headers, SEND_MESSAGE_V2, push consumer; body compression off)`,
