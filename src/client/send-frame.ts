@@ -27,6 +27,7 @@ import { LanguageCode } from '../protocol/language-code.js';
 import { CURRENT_VERSION, SERIALIZE_ROCKETMQ } from '../protocol/remoting-command.js';
 import { RequestCode } from '../protocol/request-code.js';
 import type { Properties } from '../message/properties.js';
+import { decimalLength, writeDecimal } from '../protocol/decimal-text.js';
 
 const PREFIX = 8;
 const FIXED_HEADER = 2 + 1 + 2 + 4 + 4 + 4 + 4;
@@ -49,26 +50,6 @@ function writeStr(buf: Buffer, s: string, len: number, o: number): number {
   if (len > 32) return o + (buf as NativeBuffer).latin1Write(s, o, len);
   for (let i = 0; i < len; i++) buf[o + i] = s.charCodeAt(i);
   return o + len;
-}
-
-function decimalLen(n: number): number {
-  if (n < 0) return 1 + decimalLen(-n);
-  let len = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    len++;
-  }
-  return len;
-}
-
-/** Writes integer `n` (|n| < 2^53) as decimal text ending at `end`. */
-function writeDecimal(buf: Buffer, n: number, start: number, len: number): void {
-  let v = n < 0 ? -n : n;
-  for (let i = start + len - 1; i >= start; i--) {
-    buf[i] = 48 + (v % 10);
-    v = Math.floor(v / 10);
-  }
-  if (n < 0) buf[start] = 45;
 }
 
 function fieldBytes(key: string, value: string): Buffer {
@@ -140,7 +121,7 @@ export function encodeSendFrameHead(
   let numBytes = 0;
   const lens = [0, 0, 0, 0, 0];
   for (let i = 0; i < 5; i++) {
-    lens[i] = decimalLen(nums[i]!);
+    lens[i] = decimalLength(nums[i]!);
     numBytes += 7 + lens[i]!;
   }
   const extLen = staticFields.length + numBytes + 7 + propsBytes;

@@ -82,25 +82,3 @@ export function decodeExtRegion(buf: Buffer, start: number, end: number): Record
   }
   return out;
 }
-
-/**
- * The decimal integer in buf[start, end) (an optional '-' then digits), or NaN. Header numbers travel
- * as text; reading them here skips the string.
- */
-export function asciiInt(buf: Buffer, start: number, end: number): number {
-  if (start >= end) return NaN;
-  let i = start;
-  let neg = false;
-  if (buf[i] === 45 /* - */) {
-    neg = true;
-    i++;
-    if (i === end) return NaN;
-  }
-  let v = 0;
-  for (; i < end; i++) {
-    const d = buf[i]! - 48;
-    if (d < 0 || d > 9) return NaN;
-    v = v * 10 + d;
-  }
-  return neg ? -v : v;
-}

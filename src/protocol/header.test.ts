@@ -125,3 +125,19 @@ test('header: decodeCommand reads a binary frame exactly as decode reads its ext
     );
   }
 });
+
+test('decimal text: written digits read back, for any safe integer', async () => {
+  const fc = (await import('fast-check')).default;
+  const { asciiInt, decimalLength, writeDecimal } = await import('./decimal-text.js');
+  fc.assert(
+    fc.property(fc.maxSafeInteger().map((n) => n), (n) => {
+      const len = decimalLength(n);
+      assert.equal(len, String(n).length);
+      const b = Buffer.alloc(len + 2, 0x20);
+      assert.equal(writeDecimal(b, n, 1, len), 1 + len);
+      assert.equal(b.toString('latin1', 1, 1 + len), String(n));
+      assert.equal(asciiInt(b, 1, 1 + len), n);
+    }),
+    { numRuns: 500 },
+  );
+});

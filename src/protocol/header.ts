@@ -19,7 +19,8 @@
  */
 import { RmqError } from '../common/errors.js';
 import { internedName, utf8Text } from '../message/string-cache.js';
-import { asciiInt, DecodedCommand } from './decoded-command.js';
+import { DecodedCommand } from './decoded-command.js';
+import { asciiInt } from './decimal-text.js';
 import type { RemotingCommand } from './remoting-command.js';
 
 export type FieldType = 'string' | 'int' | 'long' | 'boolean';

@@ -7,7 +7,8 @@
  * message. Response: msgId (offset id), queueId, queueOffset, plus MSG_REGION / TRACE_ON as Java adds.
  */
 import { createResponse, isOneway, type RemotingCommand } from '../../protocol/remoting-command.js';
-import { asciiInt, DecodedCommand } from '../../protocol/decoded-command.js';
+import { DecodedCommand } from '../../protocol/decoded-command.js';
+import { asciiInt } from '../../protocol/decimal-text.js';
 import { SendOkResponse } from './send-response.js';
 import { internedName, utf8Text } from '../../message/string-cache.js';
 import { RequestCode } from '../../protocol/request-code.js';

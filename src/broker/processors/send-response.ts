@@ -12,6 +12,7 @@
 import { LanguageCode } from '../../protocol/language-code.js';
 import { CURRENT_VERSION, FLAG_RESPONSE, SERIALIZE_ROCKETMQ, type RemotingCommand, type SerializeType } from '../../protocol/remoting-command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
+import { decimalLength, writeDecimal } from '../../protocol/decimal-text.js';
 
 const PREFIX = 8;
 const FIXED_HEADER = 2 + 1 + 2 + 4 + 4 + 4 + 4;
@@ -31,29 +32,11 @@ const KEY_QUEUE_ID = Buffer.from('queueId', 'latin1');
 const KEY_QUEUE_OFFSET = Buffer.from('queueOffset', 'latin1');
 const HEX = Buffer.from('0123456789ABCDEF', 'latin1');
 
-function decimalLen(n: number): number {
-  let len = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    len++;
-  }
-  return len;
-}
-
 function writeKey(buf: Buffer, key: Buffer, o: number, valueLen: number): number {
   buf.writeInt16BE(key.length, o);
   key.copy(buf, o + 2);
   buf.writeInt32BE(valueLen, o + 2 + key.length);
   return o + 6 + key.length;
-}
-
-function writeDecimal(buf: Buffer, n: number, o: number, len: number): number {
-  let v = n;
-  for (let i = o + len - 1; i >= o; i--) {
-    buf[i] = 48 + (v % 10);
-    v = Math.floor(v / 10);
-  }
-  return o + len;
 }
 
 export class SendOkResponse implements RemotingCommand {
@@ -79,8 +62,8 @@ export class SendOkResponse implements RemotingCommand {
     this.opaque = req.opaque;
     this.serializeType = req.serializeType;
     const idLen = hostHex.length + 16;
-    const qLen = decimalLen(queueId);
-    const oLen = decimalLen(queueOffset);
+    const qLen = decimalLength(queueId);
+    const oLen = decimalLength(queueOffset);
     const extLen = 6 + KEY_MSG_ID.length + idLen + 6 + KEY_QUEUE_ID.length + qLen + 6 + KEY_QUEUE_OFFSET.length + oLen + TRAILER.length;
     const headerLen = FIXED_HEADER + extLen;
     const buf = Buffer.allocUnsafe(PREFIX + headerLen);
