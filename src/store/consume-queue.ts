@@ -26,6 +26,8 @@ import { offsetToFileName, type FileIO } from './file-io.js';
 export const CQ_STORE_UNIT_SIZE = 20;
 /** Entries kept in memory for reads (twice this is allocated, to slide rarely). */
 const TAIL_ENTRIES = 512;
+/** Least time between the starts of two writes of one queue (see startWriter). */
+const WRITE_SPACING_MS = 10;
 /** Largest single consume-queue write when queued jobs are merged. */
 const MERGE_MAX_BYTES = 1024 * 1024;
 /** Retry delay after a failed consume-queue write (the entries stay readable meanwhile). */
@@ -87,6 +89,8 @@ export class ConsumeQueue {
   /** Entries below this are in the file. */
   private writtenEnd = 0;
   private writer: Promise<void> | null = null;
+  private spacingTimer: NodeJS.Timeout | null = null;
+  private lastWriteStart = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   /** Bumped by truncation: a write in flight across one re-applies it when it lands. */
   private generation = 0;
@@ -329,7 +333,20 @@ export class ConsumeQueue {
   }
 
   private startWriter(): void {
-    if (this.writer !== null || this.retryTimer !== null || this.closed || this.jobs.length === 0) return;
+    if (this.writer !== null || this.retryTimer !== null || this.spacingTimer !== null || this.closed || this.jobs.length === 0) return;
+    // Writes of one queue start at least WRITE_SPACING_MS apart: the entries are readable from memory
+    // meanwhile, and each write costs a thread-pool wake-up that competes with the event loop for the
+    // cores (at 200,000 msg/s over 8 queues, unspaced writes took a tenth of the broker's CPU).
+    const wait = this.lastWriteStart + WRITE_SPACING_MS - Date.now();
+    if (wait > 0) {
+      this.spacingTimer = setTimeout(() => {
+        this.spacingTimer = null;
+        this.startWriter();
+      }, wait);
+      this.spacingTimer.unref?.();
+      return;
+    }
+    this.lastWriteStart = Date.now();
     const w = this.writeJobs().finally(() => {
       if (this.writer !== w) return;
       this.writer = null;
@@ -339,9 +356,13 @@ export class ConsumeQueue {
     this.writer = w;
   }
 
-  /** Writes the queued jobs in order; on failure logs, keeps them, and retries later. */
+  /**
+   * Writes the queued jobs, merged, in one write (more than MERGE_MAX_BYTES: the first such run; the
+   * rest follows after the spacing); on failure logs, keeps them, and retries later.
+   */
   private async writeJobs(): Promise<void> {
-    while (this.jobs.length > 0 && !this.closed) {
+    for (let round = 0; round < 1 || (this.draining() && round < 64); round++) {
+      if (this.jobs.length === 0 || this.closed) return;
       // everything queued behind the previous write goes out in one: under load that is one write per
       // queue per disk round trip, not one per dispatch batch
       if (this.jobs.length > 1) this.mergeLeadingJobs();
@@ -386,6 +407,11 @@ export class ConsumeQueue {
     }
   }
 
+  /** A flush waits for entries: write on without spacing. */
+  private draining(): boolean {
+    return this.drainWaiters.length > 0;
+  }
+
   /** Replaces the leading run of contiguous jobs (up to MERGE_MAX_BYTES) by one. */
   private mergeLeadingJobs(): void {
     const jobs = this.jobs;
@@ -408,9 +434,18 @@ export class ConsumeQueue {
    */
   drain(): Promise<void> {
     const target = this.maxOffset;
+    // a flush does not wait for the spacing, nor for the retry delay after a failed write (the space
+    // may be back): it tries now, and fails if that write fails again
+    if (this.spacingTimer !== null || this.retryTimer !== null) {
+      if (this.spacingTimer !== null) clearTimeout(this.spacingTimer);
+      if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+      this.spacingTimer = null;
+      this.retryTimer = null;
+      this.lastWriteStart = 0;
+      this.startWriter();
+    }
     if (this.jobs.length === 0 || this.jobs[0]!.from >= target) return Promise.resolve();
     if (this.closed) return Promise.reject(new Error(`consume queue ${this.topic}/${this.queueId} closed with unwritten entries`));
-    if (this.retryTimer !== null) return Promise.reject(new Error(`consume queue ${this.topic}/${this.queueId} writes are failing`));
     return new Promise((resolve, reject) => this.drainWaiters.push({ target, resolve, reject }));
   }
 
@@ -552,6 +587,8 @@ export class ConsumeQueue {
 
   close(): void {
     this.closed = true;
+    if (this.spacingTimer !== null) clearTimeout(this.spacingTimer);
+    this.spacingTimer = null;
     if (this.jobs.length > 0) this.log.warn({ topic: this.topic, queueId: this.queueId, entries: this.jobs.reduce((n, j) => n + j.count, 0) }, 'consume queue closed with unwritten entries (rebuilt from the commit log at the next start)');
     this.settleDrains(new Error(`consume queue ${this.topic}/${this.queueId} closed`));
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
