@@ -19,20 +19,7 @@ const log = componentLogger('client');
 export function recordToMessageExt(r: StoredRecord, brokerName: string): MessageExt {
   let body = r.body;
   let sysFlag = r.sysFlag;
-  if ((sysFlag & SYS_FLAG.COMPRESSED) !== 0) {
-    const type = sysFlag & SYS_FLAG.COMPRESSION_TYPE_MASK;
-    // Type 0 comes from senders before 4.9.4 and means zlib.
-    if (type === 0 || type === SYS_FLAG.COMPRESSION_ZLIB) {
-      try {
-        body = inflateSync(body);
-        sysFlag &= ~SYS_FLAG.COMPRESSED;
-      } catch (e) {
-        log.warn({ err: e, offsetMsgId: r.offsetMsgId }, 'cannot inflate message body, delivering it compressed');
-      }
-    } else {
-      log.warn({ type, offsetMsgId: r.offsetMsgId }, 'unsupported compression type, delivering the body compressed');
-    }
-  }
+  if ((sysFlag & SYS_FLAG.COMPRESSED) !== 0) ({ body, sysFlag } = inflateBody(body, sysFlag, r.offsetMsgId));
   const m = new MessageExt(r.topic, body);
   m.properties = r.properties;
   m.flag = r.flag;

@@ -5,18 +5,13 @@
  */
 import { renderTable } from '../../cli/format.js';
 import { RemotingResponseError } from '../../common/errors.js';
-import { RequestCode } from '../../protocol/request-code.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { GetConsumerConnectionListRequestHeader } from '../../protocol/headers/index.js';
+import type { SubscriptionConflict } from '../../protocol/body/types.js';
 import { requireArg } from '../args.js';
 import { str, type AdminCommand } from '../command.js';
-import { groupBrokers } from './group-brokers.js';
+import { groupBrokerAddrs } from './group-brokers.js';
 
-interface Variant {
-  expressionType: string;
-  subString: string;
-  clientIds: string[];
-}
+type Variant = SubscriptionConflict['variants'][number];
 
 export const checkSubscription: AdminCommand = {
   name: 'checkSubscription',
@@ -27,17 +22,15 @@ export const checkSubscription: AdminCommand = {
   ],
   async run(admin, opts) {
     const group = requireArg('-g', str(opts, 'consumerGroup'));
-    const brokerAddr = str(opts, 'brokerAddr');
-    const addrs = brokerAddr ? [brokerAddr] : (await groupBrokers(admin, group)).map((b) => b.addr);
+    const addrs = await groupBrokerAddrs(admin, group, str(opts, 'brokerAddr'));
     const byTopic = new Map<string, Map<string, Variant>>();
     const members = new Set<string>();
     let online = false;
     for (const addr of addrs) {
-      const res = await admin.invokeBroker(addr, RequestCode.GET_CONSUMER_CONNECTION_LIST, GetConsumerConnectionListRequestHeader.encode({ consumerGroup: group }), undefined, [ResponseCode.CONSUMER_NOT_ONLINE]);
-      if (res.code !== ResponseCode.SUCCESS) continue;
+      const body = await admin.getConsumerConnection(addr, group);
+      if (!body) continue;
       online = true;
-      const body = JSON.parse(res.body?.toString('utf8') ?? '{}') as { connectionSet?: Array<{ clientId: string }>; subscriptionConflicts?: Array<{ topic: string; variants: Variant[] }> };
-      for (const c of body.connectionSet ?? []) members.add(c.clientId);
+      for (const c of body.connectionSet) members.add(c.clientId);
       for (const c of body.subscriptionConflicts ?? []) {
         let m = byTopic.get(c.topic);
         if (!m) {

@@ -5,7 +5,7 @@ import { ResponseCode } from '../../protocol/response-code.js';
 import { requireArg } from '../args.js';
 import type { ConsumerConnection } from '../admin-client.js';
 import { str, type AdminCommand } from '../command.js';
-import { groupBrokers } from './group-brokers.js';
+import { groupBrokerAddrs } from './group-brokers.js';
 
 export const consumerConnection: AdminCommand = {
   name: 'consumerConnection',
@@ -16,8 +16,7 @@ export const consumerConnection: AdminCommand = {
   ],
   async run(admin, opts) {
     const group = requireArg('-g', str(opts, 'consumerGroup'));
-    const brokerAddr = str(opts, 'brokerAddr');
-    const addrs = brokerAddr ? [brokerAddr] : (await groupBrokers(admin, group)).map((b) => b.addr);
+    const addrs = await groupBrokerAddrs(admin, group, str(opts, 'brokerAddr'));
     let cc: ConsumerConnection | null = null;
     for (const addr of addrs) {
       const c = await admin.getConsumerConnection(addr, group);

@@ -15,3 +15,8 @@ export async function groupBrokers(admin: AdminClient, group: string): Promise<B
   }
   return admin.masterBrokers();
 }
+
+/** The broker given with -b, else the addresses of groupBrokers. */
+export async function groupBrokerAddrs(admin: AdminClient, group: string, brokerAddr: string | undefined): Promise<string[]> {
+  return brokerAddr ? [brokerAddr] : (await groupBrokers(admin, group)).map((b) => b.addr);
+}

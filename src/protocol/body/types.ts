@@ -224,6 +224,14 @@ export interface ConsumerConnection {
   consumeType: ConsumeType | string;
   messageModel: MessageModel | string;
   consumeFromWhere: ConsumeFromWhere | string;
+  /** Ours (not in Java's body): members of the group that subscribe a topic differently. */
+  subscriptionConflicts?: SubscriptionConflict[];
+}
+
+/** One topic that members of a group subscribe differently, and who subscribes how. */
+export interface SubscriptionConflict {
+  topic: string;
+  variants: Array<{ expressionType: string; subString: string; clientIds: string[] }>;
 }
 
 /** GET_PRODUCER_CONNECTION_LIST body. */
