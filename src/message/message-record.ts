@@ -129,8 +129,8 @@ export function encodeRecord(f: RecordFields): Buffer {
   return buf;
 }
 
-/** A decoded record (MessageExt). */
-export interface MessageExt {
+/** A record's fixed-size fields, as both the decoded record and the allocation-free scan carry them. */
+export interface RecordFixedFields {
   storeSize: number;
   magic: number;
   bodyCrc: number;
@@ -140,11 +140,15 @@ export interface MessageExt {
   commitLogOffset: number;
   sysFlag: number;
   bornTimestamp: number;
-  bornHost: SocketAddress;
   storeTimestamp: number;
-  storeHost: SocketAddress;
   reconsumeTimes: number;
   preparedTransactionOffset: number;
+}
+
+/** A decoded record (MessageExt). */
+export interface MessageExt extends RecordFixedFields {
+  bornHost: SocketAddress;
+  storeHost: SocketAddress;
   body: Buffer;
   topic: string;
   /** Encoded properties string as stored. */
@@ -166,21 +170,9 @@ export class RecordFormatError extends Error {
  * (scanRecord fills one). Decoders that build their own message object (the client's pull path)
  * start from this, so bounds checks live in one place.
  */
-export interface RecordScan {
-  storeSize: number;
-  magic: number;
-  bodyCrc: number;
-  queueId: number;
-  flag: number;
-  queueOffset: number;
-  commitLogOffset: number;
-  sysFlag: number;
-  bornTimestamp: number;
+export interface RecordScan extends RecordFixedFields {
   bornHostAt: number;
-  storeTimestamp: number;
   storeHostAt: number;
-  reconsumeTimes: number;
-  preparedTransactionOffset: number;
   bodyStart: number;
   bodyEnd: number;
   topicStart: number;

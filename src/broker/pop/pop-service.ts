@@ -776,25 +776,11 @@ export class PopMessageService {
       let topic = popRetryTopic(ck.group, origTopic);
       if (m.reconsumeTimes + 1 > maxTimes) {
         topic = '%DLQ%' + ck.group;
-        props = appendProperty(props, PROPERTY.DLQ_ORIGIN_TOPIC, origTopic);
-        props = appendProperty(props, PROPERTY.DLQ_ORIGIN_MESSAGE_ID, m.properties[PROPERTY.UNIQ_KEY] ?? m.offsetMsgId);
+        props = withDlqOrigin(props, m, origTopic);
         this.stats.dlq++;
       } else this.stats.revived++;
       b.topicConfigManager.createTopicInSendMessageBackMethod(topic, 1, PERM_READ | PERM_WRITE);
-      const inner: MessageInner = {
-        topic,
-        queueId: 0,
-        flag: m.flag,
-        body: Buffer.from(m.body),
-        properties: props,
-        sysFlag: m.sysFlag,
-        bornTimestamp: m.bornTimestamp,
-        bornHost: socketAddressBytes(m.bornHost),
-        storeHost: b.storeHost,
-        reconsumeTimes: m.reconsumeTimes + 1,
-        preparedTransactionOffset: 0,
-      };
-      const pr = await b.store.putMessage(inner);
+      const pr = await b.store.putMessage(this.reput(m, topic, props, m.reconsumeTimes + 1));
       if (pr.status !== 'PUT_OK') {
         // Try again on the next scan.
         this.log?.warn({ status: pr.status, topic }, 'pop revive: re-put failed, will retry');
@@ -808,6 +794,23 @@ export class PopMessageService {
     this.cks.delete(ck.key);
   }
 
+  /** A stored record put again under `topic` (revive to the retry topic, or the DLQ). */
+  private reput(m: MessageExt, topic: string, properties: string, reconsumeTimes: number): MessageInner {
+    return {
+      topic,
+      queueId: 0,
+      flag: m.flag,
+      body: Buffer.from(m.body),
+      properties,
+      sysFlag: m.sysFlag,
+      bornTimestamp: m.bornTimestamp,
+      bornHost: socketAddressBytes(m.bornHost),
+      storeHost: this.b.storeHost,
+      reconsumeTimes,
+      preparedTransactionOffset: 0,
+    };
+  }
+
   /** A message is moved to %DLQ%<group> (proxy ForwardMessageToDeadLetterQueue, max attempts reached). */
   async forwardToDlq(group: string, topic: string, e: ExtraInfo): Promise<AckStatus> {
     const b = this.b;
@@ -815,24 +818,10 @@ export class PopMessageService {
     const r = this.read(group, storeTopic, e.queueId, e.queueOffset, 1);
     if (r.messages.length !== 1 || r.queueOffsets[0] !== e.queueOffset) return 'INVALID_HANDLE';
     const m = decodeRecord(r.messages[0]!);
-    let props = removeProperties(m.propertiesString, [PROPERTY.POP_CK, PROPERTY.DELAY]);
-    props = appendProperty(props, PROPERTY.DLQ_ORIGIN_TOPIC, m.properties[PROPERTY.RETRY_TOPIC] ?? m.topic);
-    props = appendProperty(props, PROPERTY.DLQ_ORIGIN_MESSAGE_ID, m.properties[PROPERTY.UNIQ_KEY] ?? m.offsetMsgId);
+    const props = withDlqOrigin(removeProperties(m.propertiesString, [PROPERTY.POP_CK, PROPERTY.DELAY]), m, m.properties[PROPERTY.RETRY_TOPIC] ?? m.topic);
     const dlq = '%DLQ%' + group;
     b.topicConfigManager.createTopicInSendMessageBackMethod(dlq, 1, PERM_READ | PERM_WRITE);
-    const pr = await b.store.putMessage({
-      topic: dlq,
-      queueId: 0,
-      flag: m.flag,
-      body: Buffer.from(m.body),
-      properties: props,
-      sysFlag: m.sysFlag,
-      bornTimestamp: m.bornTimestamp,
-      bornHost: socketAddressBytes(m.bornHost),
-      storeHost: b.storeHost,
-      reconsumeTimes: m.reconsumeTimes,
-      preparedTransactionOffset: 0,
-    });
+    const pr = await b.store.putMessage(this.reput(m, dlq, props, m.reconsumeTimes));
     if (pr.status !== 'PUT_OK') return 'INVALID_HANDLE';
     this.stats.dlq++;
     return this.ack(group, topic, e);
@@ -853,3 +842,8 @@ export class PopMessageService {
   }
 }
 
+/** The DLQ's origin properties (topic, message id) appended to a record's properties. */
+function withDlqOrigin(props: string, m: MessageExt, originTopic: string): string {
+  const p = appendProperty(props, PROPERTY.DLQ_ORIGIN_TOPIC, originTopic);
+  return appendProperty(p, PROPERTY.DLQ_ORIGIN_MESSAGE_ID, m.properties[PROPERTY.UNIQ_KEY] ?? m.offsetMsgId);
+}
