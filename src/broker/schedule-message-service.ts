@@ -13,7 +13,7 @@ import { PROPERTY } from '../message/message-const.js';
 import { getEncodedProperty } from '../message/properties.js';
 import type { MessageInner, MessageStore } from '../store/types.js';
 import { JsonConfigFile } from './config-file.js';
-import { appendProperty, removeProperties, socketAddressBytes } from './message-util.js';
+import { appendProperty, removeProperties, reputRecord } from './message-util.js';
 import { TopicValidator } from './topic-config-manager.js';
 
 export const SCHEDULE_TOPIC = TopicValidator.SCHEDULE_TOPIC;
@@ -185,19 +185,11 @@ export class ScheduleMessageService {
       this.log?.error({ offsetMsgId: msg.offsetMsgId }, 'delayed message without REAL_TOPIC dropped');
       return true;
     }
-    const inner: MessageInner = {
+    const inner = reputRecord(msg, this.storeHost(), {
       topic: realTopic,
       queueId: Number.isInteger(realQid) ? realQid : 0,
-      flag: msg.flag,
-      body: Buffer.from(msg.body),
       properties: removeProperties(msg.propertiesString, [PROPERTY.DELAY]),
-      sysFlag: msg.sysFlag,
-      bornTimestamp: msg.bornTimestamp,
-      bornHost: socketAddressBytes(msg.bornHost),
-      storeHost: this.storeHost(),
-      reconsumeTimes: msg.reconsumeTimes,
-      preparedTransactionOffset: msg.preparedTransactionOffset,
-    };
+    });
     const res = await this.store.putMessage(inner);
     if (res.status === 'PUT_OK') return true;
     this.log?.warn({ topic: realTopic, status: res.status, remark: res.remark }, 're-putting a delayed message failed, will retry');

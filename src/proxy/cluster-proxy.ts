@@ -299,17 +299,7 @@ export class ClusterProxy extends GrpcProxy {
   }
 
   protected override async receiveMessage(call: any): Promise<void> {
-    const finish = (status: Status, messages: unknown[] = []): void => {
-      if (call.cancelled || call.destroyed) return;
-      try {
-        call.write({ status });
-        for (const m of messages) call.write({ message: m });
-        call.write({ deliveryTimestamp: toTimestamp(Date.now()) });
-        call.end();
-      } catch {
-        /* closed */
-      }
-    };
+    const finish = this.receiveFinisher(call);
     try {
       const req = call.request;
       const group: string = req.group?.name ?? '';

@@ -595,8 +595,9 @@ export class GrpcProxy {
 
   // ------------------------------------------------------------------ consume
 
-  protected async receiveMessage(call: grpc.ServerWritableStream<any, any>): Promise<void> {
-    const finish = (status: Status, messages: unknown[] = []): void => {
+  /** The end of a ReceiveMessage stream: the status, the messages, the delivery timestamp. */
+  protected receiveFinisher(call: grpc.ServerWritableStream<any, any>): (status: Status, messages?: unknown[]) => void {
+    return (status, messages = []) => {
       if (call.cancelled || call.destroyed) return;
       try {
         call.write({ status });
@@ -607,6 +608,10 @@ export class GrpcProxy {
         this.log.warn({ err: (e as Error).message }, 'receive: stream write failed');
       }
     };
+  }
+
+  protected async receiveMessage(call: grpc.ServerWritableStream<any, any>): Promise<void> {
+    const finish = this.receiveFinisher(call);
     try {
       const req = call.request;
       const group: string = req.group?.name ?? '';

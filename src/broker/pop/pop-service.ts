@@ -26,14 +26,13 @@
  */
 import { totalmem } from 'node:os';
 import type { Logger } from '../../common/logger.js';
-import { javaStringHashCode } from '../../common/java-hash.js';
 import { PROPERTY, SYS_FLAG } from '../../message/message-const.js';
 import { decodeRecord, type MessageExt } from '../../message/message-record.js';
 import type { MessageFilter, MessageInner } from '../../store/types.js';
 import { compileSql } from '../../filter/index.js';
 import type { BrokerController } from '../broker-controller.js';
 import { buildSubscriptionData } from '../client-managers.js';
-import { appendProperty, removeProperties, socketAddressBytes } from '../message-util.js';
+import { appendProperty, brokerRecord, removeProperties, reputRecord } from '../message-util.js';
 import { TagCodeFilter } from '../processors/pull-message-processor.js';
 import { MinHeap } from '../timer/min-heap.js';
 import { PERM_READ, PERM_WRITE, isReadable } from '../topic-config-manager.js';
@@ -321,20 +320,7 @@ export class PopMessageService {
 
   private async writeRevive(tag: string, body: Record<string, unknown>, keys: string): Promise<number> {
     const b = this.b;
-    const msg: MessageInner = {
-      topic: this.reviveTopic,
-      queueId: 0,
-      flag: 0,
-      body: Buffer.from(JSON.stringify(body)),
-      properties: `${PROPERTY.TAGS}\u0001${tag}\u0002${PROPERTY.KEYS}\u0001${keys}`,
-      sysFlag: 0,
-      bornTimestamp: Date.now(),
-      bornHost: b.storeHost,
-      storeHost: b.storeHost,
-      reconsumeTimes: 0,
-      preparedTransactionOffset: 0,
-      tagsCode: javaStringHashCode(tag),
-    };
+    const msg = brokerRecord(b.storeHost, this.reviveTopic, tag, Buffer.from(JSON.stringify(body)), `\u0002${PROPERTY.KEYS}\u0001${keys}`);
     this.pendingWrites++;
     try {
       const r = await b.store.putMessage(msg);
@@ -796,19 +782,7 @@ export class PopMessageService {
 
   /** A stored record put again under `topic` (revive to the retry topic, or the DLQ). */
   private reput(m: MessageExt, topic: string, properties: string, reconsumeTimes: number): MessageInner {
-    return {
-      topic,
-      queueId: 0,
-      flag: m.flag,
-      body: Buffer.from(m.body),
-      properties,
-      sysFlag: m.sysFlag,
-      bornTimestamp: m.bornTimestamp,
-      bornHost: socketAddressBytes(m.bornHost),
-      storeHost: this.b.storeHost,
-      reconsumeTimes,
-      preparedTransactionOffset: 0,
-    };
+    return reputRecord(m, this.b.storeHost, { topic, queueId: 0, properties, reconsumeTimes, preparedTransactionOffset: 0 });
   }
 
   /** A message is moved to %DLQ%<group> (proxy ForwardMessageToDeadLetterQueue, max attempts reached). */

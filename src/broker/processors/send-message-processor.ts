@@ -21,7 +21,7 @@ import { decodeRecord, MAX_PROPERTIES_BYTES } from '../../message/message-record
 import { getEncodedProperty } from '../../message/properties.js';
 import type { MessageInner, PutMessageResult } from '../../store/types.js';
 import type { BrokerController } from '../broker-controller.js';
-import { appendProperty, concatProperties, hostBytes, removeProperties, socketAddressBytes } from '../message-util.js';
+import { appendProperty, concatProperties, hostBytes, removeProperties, reputRecord } from '../message-util.js';
 import { buildRecallHandle, TIMER_TOPIC } from '../timer/timer-message.js';
 import { isNotAllowedSendTopic, isWriteable, PERM_READ, PERM_WRITE, topicNameProblem, TopicValidator, type TopicConfig } from '../topic-config-manager.js';
 
@@ -484,19 +484,7 @@ export class SendMessageProcessor {
     if (getEncodedProperty(props, PROPERTY.ORIGIN_MESSAGE_ID) === undefined) {
       props = appendProperty(props, PROPERTY.ORIGIN_MESSAGE_ID, msg.offsetMsgId);
     }
-    const inner: MessageInner = {
-      topic: newTopic,
-      queueId,
-      flag: msg.flag,
-      body: Buffer.from(msg.body),
-      properties: props,
-      sysFlag: msg.sysFlag,
-      bornTimestamp: msg.bornTimestamp,
-      bornHost: socketAddressBytes(msg.bornHost),
-      storeHost: b.storeHost,
-      reconsumeTimes: msg.reconsumeTimes + 1,
-      preparedTransactionOffset: 0,
-    };
+    const inner = reputRecord(msg, b.storeHost, { topic: newTopic, queueId, properties: props, reconsumeTimes: msg.reconsumeTimes + 1, preparedTransactionOffset: 0 });
     const r = await b.putMessage(inner);
     const { code, remark } = putStatusToResponse(r);
     if (code === ResponseCode.SUCCESS) {

@@ -25,7 +25,7 @@ import { readInt64BE } from '../../message/int64.js';
 import { getEncodedProperty } from '../../message/properties.js';
 import type { MessageInner, MessageStore, PutMessageResult } from '../../store/types.js';
 import { JsonConfigFile } from '../config-file.js';
-import { appendProperty, removeProperties, socketAddressBytes } from '../message-util.js';
+import { appendProperty, removeProperties, reputRecord } from '../message-util.js';
 import { MinHeap } from './min-heap.js';
 import { TimerLog, TYPE_ADD, TYPE_CANCEL } from './timer-log.js';
 import { TIMER_DEQUEUE_MS, TIMER_ENQUEUE_MS, TIMER_ROLL_TIMES, TIMER_TOPIC } from './timer-message.js';
@@ -236,20 +236,12 @@ export class TimerMessageService {
       if (!raw || raw.length !== e.size) continue;
       const msg = decodeRecord(raw);
       const times = Number(getEncodedProperty(msg.propertiesString, TIMER_ROLL_TIMES)) || 0;
-      const inner: MessageInner = {
+      const inner = reputRecord(msg, this.storeHost(), {
         topic: TIMER_TOPIC,
         queueId: 0,
-        flag: msg.flag,
-        body: Buffer.from(msg.body),
         properties: appendProperty(removeProperties(msg.propertiesString, [TIMER_ROLL_TIMES]), TIMER_ROLL_TIMES, String(times + 1)),
-        sysFlag: msg.sysFlag,
-        bornTimestamp: msg.bornTimestamp,
-        bornHost: socketAddressBytes(msg.bornHost),
-        storeHost: this.storeHost(),
-        reconsumeTimes: msg.reconsumeTimes,
-        preparedTransactionOffset: msg.preparedTransactionOffset,
         tagsCode: e.deliverMs,
-      };
+      });
       const r = await this.store.putMessage(inner);
       if (r.status !== 'PUT_OK' || !r.appendResult) {
         this.log?.warn({ uniqKey: e.uniqKey, status: r.status }, 'rolling a timer message failed, will retry');
@@ -424,20 +416,12 @@ export class TimerMessageService {
     const raw = this.store.selectOneMessageByOffset(src.phyOffset);
     if (!raw) return { status: 'NOT_FOUND', remark: `the parked record of ${uniqKey} is no longer in the commit log` };
     const msg = decodeRecord(raw);
-    const inner: MessageInner = {
+    const inner = reputRecord(msg, this.storeHost(), {
       topic: TIMER_TOPIC,
       queueId: 0,
-      flag: msg.flag,
-      body: Buffer.from(msg.body),
       properties: appendProperty(removeProperties(msg.propertiesString, [PROPERTY.TIMER_OUT_MS]), PROPERTY.TIMER_OUT_MS, String(deliverMs)),
-      sysFlag: msg.sysFlag,
-      bornTimestamp: msg.bornTimestamp,
-      bornHost: socketAddressBytes(msg.bornHost),
-      storeHost: this.storeHost(),
-      reconsumeTimes: msg.reconsumeTimes,
-      preparedTransactionOffset: msg.preparedTransactionOffset,
       tagsCode: deliverMs,
-    };
+    });
     const r = await this.store.putMessage(inner);
     if (r.status !== 'PUT_OK' || !r.appendResult) return { status: 'PUT_FAILED', remark: r.remark ?? r.status };
     const newQO = r.appendResult.logicsOffset;

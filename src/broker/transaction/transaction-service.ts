@@ -27,14 +27,13 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../common/logger.js';
-import { javaStringHashCode } from '../../common/java-hash.js';
 import { PROPERTY, SYS_FLAG, resetTransactionType } from '../../message/message-const.js';
 import { decodeRecord, encodeRecord, type MessageExt } from '../../message/message-record.js';
 import { createRequest, markOneway } from '../../protocol/remoting-command.js';
 import { RequestCode } from '../../protocol/request-code.js';
 import type { MessageInner, PutMessageResult } from '../../store/types.js';
 import type { BrokerController } from '../broker-controller.js';
-import { appendProperty, encodePropertiesStored, removeProperties, socketAddressBytes } from '../message-util.js';
+import { appendProperty, brokerRecord, encodePropertiesStored, removeProperties, reputRecord, socketAddressBytes } from '../message-util.js';
 import { PERM_READ, PERM_WRITE } from '../topic-config-manager.js';
 
 export const HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
@@ -335,19 +334,13 @@ export class TransactionService {
     const realQid = Number(m.properties[PROPERTY.REAL_QID] ?? 0);
     if (!realTopic) return { status: 'MESSAGE_ILLEGAL', remark: 'the half message has no REAL_TOPIC' };
     const props = removeProperties(m.propertiesString, [PROPERTY.REAL_TOPIC, PROPERTY.REAL_QID, PROPERTY.TRAN_MSG, PROPERTY.TRANSACTION_CHECK_TIMES]);
-    const inner: MessageInner = {
+    const inner = reputRecord(m, b.storeHost, {
       topic: realTopic,
       queueId: realQid,
-      flag: m.flag,
-      body: Buffer.from(m.body),
       properties: props,
       sysFlag: resetTransactionType(m.sysFlag, SYS_FLAG.TRANSACTION_COMMIT),
-      bornTimestamp: m.bornTimestamp,
-      bornHost: socketAddressBytes(m.bornHost),
-      storeHost: b.storeHost,
-      reconsumeTimes: m.reconsumeTimes,
       preparedTransactionOffset: m.commitLogOffset,
-    };
+    });
     const r = await b.putMessage(inner);
     if (r.status === 'PUT_OK') b.stats.onPut(1, r.appendResult?.wroteBytes ?? 0);
     return r;
@@ -374,20 +367,7 @@ export class TransactionService {
 
   private async putOp(tag: string, body: string): Promise<void> {
     const b = this.b;
-    const r = await b.store.putMessage({
-      topic: OP_TOPIC,
-      queueId: 0,
-      flag: 0,
-      body: Buffer.from(body),
-      properties: `${PROPERTY.TAGS}\u0001${tag}`,
-      sysFlag: 0,
-      bornTimestamp: Date.now(),
-      bornHost: b.storeHost,
-      storeHost: b.storeHost,
-      reconsumeTimes: 0,
-      preparedTransactionOffset: 0,
-      tagsCode: javaStringHashCode(tag),
-    });
+    const r = await b.store.putMessage(brokerRecord(b.storeHost, OP_TOPIC, tag, Buffer.from(body)));
     if (r.status !== 'PUT_OK') this.log?.warn({ tag, body, status: r.status }, 'op record not stored; the half message may be checked again');
   }
 
@@ -436,19 +416,13 @@ export class TransactionService {
   private async moveAside(m: MessageExt, times: number): Promise<boolean> {
     const b = this.b;
     const props = encodePropertiesStored({ ...m.properties, [PROPERTY.TRANSACTION_CHECK_TIMES]: String(times) });
-    const r = await b.store.putMessage({
+    const r = await b.store.putMessage(reputRecord(m, b.storeHost, {
       topic: CHECK_MAX_TOPIC,
       queueId: 0,
-      flag: m.flag,
-      body: Buffer.from(m.body),
       properties: props,
       sysFlag: resetTransactionType(m.sysFlag, SYS_FLAG.TRANSACTION_NOT_TYPE),
-      bornTimestamp: m.bornTimestamp,
-      bornHost: socketAddressBytes(m.bornHost),
-      storeHost: b.storeHost,
-      reconsumeTimes: m.reconsumeTimes,
       preparedTransactionOffset: m.commitLogOffset,
-    });
+    }));
     if (r.status !== 'PUT_OK') {
       this.log?.error({ status: r.status, halfOffset: m.queueOffset }, 'moving a half message to TRANS_CHECK_MAX_TIME_TOPIC failed; it stays in the half queue');
       return false;
