@@ -14,7 +14,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Logger } from '../common/logger.js';
 import { parseFastjson } from '../protocol/body/fastjson.js';
 import type { DataVersion } from '../protocol/body/types.js';
@@ -91,6 +91,52 @@ export class JsonConfigFile {
     const tmp = this.path + '.tmp';
     writeFileSync(tmp, text);
     renameSync(tmp, this.path);
+  }
+}
+
+/**
+ * A JSON file written only when its state changed since the last write (consumer offsets, delay
+ * offsets): the owner marks it dirty on every change; a failed write leaves it dirty for the next try.
+ */
+export class DirtyJsonFile {
+  private dirty = false;
+
+  constructor(
+    readonly file: JsonConfigFile,
+    private readonly encode: () => string,
+    private readonly log?: Logger,
+  ) {}
+
+  markDirty(): void {
+    this.dirty = true;
+  }
+
+  /** Writes the file if anything changed since the last write (or always with force). */
+  persist(force = false): void {
+    if (!this.dirty && !force) return;
+    this.dirty = false;
+    try {
+      this.file.persist(this.encode());
+    } catch (e) {
+      this.failed(e as Error);
+    }
+  }
+
+  /** The periodic write: as persist(), on the thread pool. */
+  persistAsync(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.file.persistAsync(this.encode()).catch((e: Error) => this.failed(e));
+  }
+
+  /** Waits for a pending periodic write. */
+  idle(): Promise<void> {
+    return this.file.idle();
+  }
+
+  private failed(e: Error): void {
+    this.dirty = true;
+    this.log?.error({ err: e.message }, `persisting ${basename(this.file.path)} failed`);
   }
 }
 

@@ -4,7 +4,7 @@
  * The offset is the next message to consume.
  */
 import type { Logger } from '../common/logger.js';
-import { JsonConfigFile, newDataVersion, nextDataVersion, readDataVersion, type DataVersion } from './config-file.js';
+import { DirtyJsonFile, JsonConfigFile, newDataVersion, nextDataVersion, readDataVersion, type DataVersion } from './config-file.js';
 
 export const TOPIC_GROUP_SEPARATOR = '@';
 
@@ -12,18 +12,17 @@ export class ConsumerOffsetManager {
   /** "topic@group" -> queueId -> offset. */
   readonly offsetTable = new Map<string, Map<number, number>>();
   dataVersion: DataVersion = newDataVersion();
-  private readonly file: JsonConfigFile;
-  private dirty = false;
+  private readonly state: DirtyJsonFile;
 
   constructor(
     filePath: string,
     private readonly log?: Logger,
   ) {
-    this.file = new JsonConfigFile(filePath, log);
+    this.state = new DirtyJsonFile(new JsonConfigFile(filePath, log), () => this.encode(true), log);
   }
 
   load(): void {
-    const raw = this.file.load() as { offsetTable?: Record<string, unknown>; dataVersion?: unknown } | undefined;
+    const raw = this.state.file.load() as { offsetTable?: Record<string, unknown>; dataVersion?: unknown } | undefined;
     if (!raw || typeof raw !== 'object') return;
     this.offsetTable.clear();
     for (const [key, qs] of Object.entries(raw.offsetTable ?? {})) {
@@ -51,31 +50,20 @@ export class ConsumerOffsetManager {
   }
 
   /** Writes the file if anything changed since the last write (or always with force). */
+  persist(force = false): void {
+    this.state.persist(force);
+  }
+
   /** The periodic write: as persist(), on the thread pool (config-file.ts). */
   persistAsync(): void {
-    if (!this.dirty) return;
-    this.dirty = false;
-    this.file.persistAsync(this.encode(true)).catch((e: Error) => {
-      this.dirty = true;
-      this.log?.error({ err: e.message }, 'persisting consumerOffset.json failed');
-    });
+    this.state.persistAsync();
   }
 
   /** Waits for a pending periodic write. */
   idle(): Promise<void> {
-    return this.file.idle();
+    return this.state.idle();
   }
 
-  persist(force = false): void {
-    if (!this.dirty && !force) return;
-    this.dirty = false;
-    try {
-      this.file.persist(this.encode(true));
-    } catch (e) {
-      this.dirty = true;
-      this.log?.error({ err: (e as Error).message }, 'persisting consumerOffset.json failed');
-    }
-  }
 
   commitOffset(group: string, topic: string, queueId: number, offset: number): void {
     const key = topic + TOPIC_GROUP_SEPARATOR + group;
@@ -86,7 +74,7 @@ export class ConsumerOffsetManager {
     }
     if (m.get(queueId) !== offset) {
       m.set(queueId, offset);
-      this.dirty = true;
+      this.state.markDirty();
       nextDataVersion(this.dataVersion);
     }
   }
@@ -124,13 +112,13 @@ export class ConsumerOffsetManager {
     for (const key of [...this.offsetTable.keys()]) {
       if (key.endsWith(TOPIC_GROUP_SEPARATOR + group)) this.offsetTable.delete(key);
     }
-    this.dirty = true;
+    this.state.markDirty();
   }
 
   removeOffsetsOfTopic(topic: string): void {
     for (const key of [...this.offsetTable.keys()]) {
       if (key.startsWith(topic + TOPIC_GROUP_SEPARATOR)) this.offsetTable.delete(key);
     }
-    this.dirty = true;
+    this.state.markDirty();
   }
 }

@@ -12,7 +12,7 @@ import { decodeRecord, type MessageExt } from '../message/message-record.js';
 import { PROPERTY } from '../message/message-const.js';
 import { getEncodedProperty } from '../message/properties.js';
 import type { MessageInner, MessageStore } from '../store/types.js';
-import { JsonConfigFile } from './config-file.js';
+import { DirtyJsonFile, JsonConfigFile } from './config-file.js';
 import { appendProperty, removeProperties, reputRecord } from './message-util.js';
 import { TopicValidator } from './topic-config-manager.js';
 
@@ -24,11 +24,10 @@ const BATCH = 32;
 export class ScheduleMessageService {
   /** level (1-based) -> next offset to deliver in queue level-1. */
   readonly offsetTable = new Map<number, number>();
-  private readonly file: JsonConfigFile;
+  private readonly state: DirtyJsonFile;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private stopped = true;
-  private dirty = false;
   /** Earliest due time seen at the head of a level queue in the last scan. */
   private nextDue = Number.POSITIVE_INFINITY;
 
@@ -41,7 +40,7 @@ export class ScheduleMessageService {
     private readonly log?: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.file = new JsonConfigFile(filePath, log);
+    this.state = new DirtyJsonFile(new JsonConfigFile(filePath, log), () => this.encode(true), log);
   }
 
   get maxDelayLevel(): number {
@@ -49,7 +48,7 @@ export class ScheduleMessageService {
   }
 
   load(): void {
-    const raw = this.file.load() as { offsetTable?: Record<string, unknown> } | undefined;
+    const raw = this.state.file.load() as { offsetTable?: Record<string, unknown> } | undefined;
     if (!raw || typeof raw !== 'object') return;
     for (const [k, v] of Object.entries(raw.offsetTable ?? {})) {
       const level = Number(k);
@@ -64,31 +63,21 @@ export class ScheduleMessageService {
     return JSON.stringify({ offsetTable }, null, pretty ? 1 : undefined);
   }
 
+  /** Writes the file if anything changed since the last write (or always with force). */
+  persist(force = false): void {
+    this.state.persist(force);
+  }
+
   /** The periodic write: as persist(), on the thread pool (config-file.ts). */
   persistAsync(): void {
-    if (!this.dirty) return;
-    this.dirty = false;
-    this.file.persistAsync(this.encode(true)).catch((e: Error) => {
-      this.dirty = true;
-      this.log?.error({ err: e.message }, 'persisting delayOffset.json failed');
-    });
+    this.state.persistAsync();
   }
 
   /** Waits for a pending periodic write. */
   idle(): Promise<void> {
-    return this.file.idle();
+    return this.state.idle();
   }
 
-  persist(force = false): void {
-    if (!this.dirty && !force) return;
-    this.dirty = false;
-    try {
-      this.file.persist(this.encode(true));
-    } catch (e) {
-      this.dirty = true;
-      this.log?.error({ err: (e as Error).message }, 'persisting delayOffset.json failed');
-    }
-  }
 
   start(): void {
     this.stopped = false;
@@ -101,7 +90,7 @@ export class ScheduleMessageService {
     if (this.timer) clearTimeout(this.timer);
     // Let an in-flight scan finish so the offsets we persist match what was re-put.
     for (let i = 0; this.running && i < 100; i++) await new Promise((r) => setTimeout(r, 10));
-    await this.file.idle();
+    await this.state.idle();
     this.persist(true);
   }
 
@@ -174,7 +163,7 @@ export class ScheduleMessageService {
 
   private setOffset(level: number, offset: number): void {
     this.offsetTable.set(level, offset);
-    this.dirty = true;
+    this.state.markDirty();
   }
 
   /** Re-puts one due message into REAL_TOPIC / REAL_QID. Returns false to retry it on a later scan. */
