@@ -23,20 +23,13 @@
  * properties are written in place. The opaque is left 0 for the connection to fill in
  * (OPAQUE_OFFSET_IN_FRAME).
  */
-import { LanguageCode } from '../protocol/language-code.js';
-import { CURRENT_VERSION, SERIALIZE_ROCKETMQ } from '../protocol/remoting-command.js';
 import { RequestCode } from '../protocol/request-code.js';
 import type { Properties } from '../message/properties.js';
 import { decimalLength, writeDecimal } from '../protocol/decimal-text.js';
+import { allocBinaryFrameHead, BIN_EXT_FIELDS_OFFSET, BIN_OPAQUE_OFFSET } from '../remoting/frame-codec.js';
 
-const PREFIX = 8;
-const FIXED_HEADER = 2 + 1 + 2 + 4 + 4 + 4 + 4;
-/** Where the opaque sits in a binary frame (length field and header word, code, language, version). */
-export const OPAQUE_OFFSET_IN_FRAME = PREFIX + 2 + 1 + 2;
-
-interface NativeBuffer extends Buffer {
-  latin1Write(s: string, offset: number, length: number): number;
-}
+/** Where the connection writes the opaque. */
+export const OPAQUE_OFFSET_IN_FRAME = BIN_OPAQUE_OFFSET;
 
 /** UTF-8 length of `s`; the JS loop beats Buffer.byteLength for short ASCII. */
 function utf8Len(s: string): number {
@@ -45,11 +38,19 @@ function utf8Len(s: string): number {
   return n;
 }
 
-function writeStr(buf: Buffer, s: string, len: number, o: number): number {
-  if (len !== s.length) return o + buf.write(s, o, len, 'utf8');
-  if (len > 32) return o + (buf as NativeBuffer).latin1Write(s, o, len);
-  for (let i = 0; i < len; i++) buf[o + i] = s.charCodeAt(i);
-  return o + len;
+/**
+ * Writes `s` as UTF-8 at `o` (its length was counted already, so the room is there); returns the offset
+ * after it. Short ASCII in one JS pass, anything else by the native encoder (which rewrites from `o`).
+ */
+function writeText(buf: Buffer, s: string, o: number): number {
+  const n = s.length;
+  if (n > 64) return o + buf.write(s, o, 'utf8');
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return o + buf.write(s, o, 'utf8');
+    buf[o + i] = c;
+  }
+  return o + n;
 }
 
 function fieldBytes(key: string, value: string): Buffer {
@@ -90,10 +91,9 @@ function writeProperties(buf: Buffer, props: Properties, o: number): number {
   for (const k in props) {
     const v = props[k];
     if (v === undefined || v === null) continue;
-    o = writeStr(buf, k, utf8Len(k), o);
+    o = writeText(buf, k, o);
     buf[o++] = 1;
-    const s = typeof v === 'string' ? v : String(v);
-    o = writeStr(buf, s, utf8Len(s), o);
+    o = writeText(buf, typeof v === 'string' ? v : String(v), o);
     buf[o++] = 2;
   }
   return o;
@@ -125,19 +125,9 @@ export function encodeSendFrameHead(
     numBytes += 7 + lens[i]!;
   }
   const extLen = staticFields.length + numBytes + 7 + propsBytes;
-  const headerLen = FIXED_HEADER + extLen;
-  const buf = Buffer.allocUnsafe(PREFIX + headerLen);
-  buf.writeInt32BE(4 + headerLen + bodyLength, 0);
-  buf.writeUInt32BE(((SERIALIZE_ROCKETMQ << 24) | headerLen) >>> 0, 4);
-  let o = PREFIX;
-  buf.writeInt16BE(RequestCode.SEND_MESSAGE_V2, o);
-  buf[o + 2] = LanguageCode.JAVA;
-  buf.writeInt16BE(CURRENT_VERSION, o + 3);
-  buf.writeInt32BE(0, o + 5); // opaque, set by the connection
-  buf.writeInt32BE(0, o + 9); // flag: a request
-  buf.writeInt32BE(0, o + 13); // no remark
-  buf.writeInt32BE(extLen, o + 17);
-  o += FIXED_HEADER;
+  // opaque 0: the connection sets it
+  const buf = allocBinaryFrameHead(RequestCode.SEND_MESSAGE_V2, 0, 0, extLen, bodyLength);
+  let o = BIN_EXT_FIELDS_OFFSET;
   o += staticFields.copy(buf, o);
   for (let i = 0; i < 5; i++) {
     buf.writeInt16BE(1, o);

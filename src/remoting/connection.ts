@@ -26,7 +26,7 @@ import {
 } from '../protocol/remoting-command.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { requestCodeName } from '../protocol/request-code.js';
-import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameError, encodeFrameParts } from './frame-codec.js';
+import { BIN_OPAQUE_OFFSET, DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameError, encodeFrameParts } from './frame-codec.js';
 import type { RemotingConnection, RequestHandler } from './types.js';
 
 /** Where a connection finds the handler for an incoming request code. */
@@ -94,9 +94,6 @@ interface Pending {
   code: number;
   opaque: number;
 }
-
-/** Where the opaque sits in a binary frame: length field, header word, code, language, version. */
-const OPAQUE_OFFSET_IN_FRAME = 4 + 4 + 2 + 1 + 2;
 
 /** Parts at least this large are written as they are, not copied into the turn's output buffer. */
 const COALESCE_MAX_PART_BYTES = 16 * 1024;
@@ -450,7 +447,7 @@ export class Connection extends EventEmitter implements RemotingConnection {
     // goes in, and out it goes, when the request was binary too and the object was left as built.
     const pre = res as { encoded?: Buffer; pristine?: boolean };
     if (pre.encoded !== undefined && pre.pristine === true && req.serializeType === SERIALIZE_ROCKETMQ && !this.isClosed) {
-      pre.encoded.writeInt32BE(req.opaque | 0, OPAQUE_OFFSET_IN_FRAME);
+      pre.encoded.writeInt32BE(req.opaque | 0, BIN_OPAQUE_OFFSET);
       this.writePart(pre.encoded);
       this.scheduleFlush();
       return;

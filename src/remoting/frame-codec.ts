@@ -37,7 +37,7 @@
 import { RmqError } from '../common/errors.js';
 import { DecodedCommand } from '../protocol/decoded-command.js';
 import { languageCodeOf, languageNameOf } from '../protocol/language-code.js';
-import { SERIALIZE_JSON, SERIALIZE_ROCKETMQ, type RemotingCommand, type SerializeType } from '../protocol/remoting-command.js';
+import { CURRENT_VERSION, SERIALIZE_JSON, SERIALIZE_ROCKETMQ, type RemotingCommand, type SerializeType } from '../protocol/remoting-command.js';
 
 export const LENGTH_FIELD_BYTES = 4;
 export const HEADER_WORD_BYTES = 4;
@@ -124,6 +124,36 @@ function fitsInt16(n: number): boolean {
 /** The serialization actually used for `cmd` (binary falls back to JSON for codes/versions over 16 bits). */
 export function effectiveSerializeType(cmd: RemotingCommand): SerializeType {
   return cmd.serializeType === SERIALIZE_ROCKETMQ && fitsInt16(cmd.code) && fitsInt16(cmd.version) ? SERIALIZE_ROCKETMQ : SERIALIZE_JSON;
+}
+
+const JAVA_LANGUAGE_CODE = languageCodeOf('JAVA');
+
+/** Where the opaque sits in a binary frame: length field, header word, code, language, version. */
+export const BIN_OPAQUE_OFFSET = FRAME_PREFIX_BYTES + BIN_CODE + BIN_LANGUAGE + BIN_VERSION;
+/** Where the extFields of a binary frame without remark begin. */
+export const BIN_EXT_FIELDS_OFFSET = FRAME_PREFIX_BYTES + BIN_HEADER_FIXED_BYTES;
+
+/**
+ * For encoders that write a binary frame's extFields themselves (client/send-frame.ts,
+ * broker/processors/send-response.ts): a buffer for a frame whose extFields take `extLength` bytes,
+ * with the length field, header word and fixed header written (language JAVA, the current version,
+ * no remark); the extFields go at BIN_EXT_FIELDS_OFFSET, a body of `bodyLength` bytes after the buffer.
+ */
+export function allocBinaryFrameHead(code: number, opaque: number, flag: number, extLength: number, bodyLength: number): Buffer {
+  const headerLength = BIN_HEADER_FIXED_BYTES + extLength;
+  const buf = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength);
+  buf.writeInt32BE(HEADER_WORD_BYTES + headerLength + bodyLength, 0);
+  buf.writeUInt32BE(((SERIALIZE_ROCKETMQ << 24) | headerLength) >>> 0, LENGTH_FIELD_BYTES);
+  let o = FRAME_PREFIX_BYTES;
+  buf.writeInt16BE(code, o);
+  buf[o + BIN_CODE] = JAVA_LANGUAGE_CODE;
+  buf.writeInt16BE(CURRENT_VERSION, o + BIN_CODE + BIN_LANGUAGE);
+  o = BIN_OPAQUE_OFFSET;
+  buf.writeInt32BE(opaque | 0, o);
+  buf.writeInt32BE(flag | 0, o + BIN_OPAQUE);
+  buf.writeInt32BE(0, o + BIN_OPAQUE + BIN_FLAG); // no remark
+  buf.writeInt32BE(extLength, o + BIN_OPAQUE + BIN_FLAG + BIN_REMARK_LEN);
+  return buf;
 }
 
 /** Buffer's undocumented (but long-stable) direct string write, without the argument checks of write. */

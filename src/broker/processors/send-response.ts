@@ -9,13 +9,11 @@
  * inspects the answer sees the same fields; Connection writes `encoded` (after putting the request's
  * opaque in) when the request was binary, else encodes it the ordinary way.
  */
-import { LanguageCode } from '../../protocol/language-code.js';
-import { CURRENT_VERSION, FLAG_RESPONSE, SERIALIZE_ROCKETMQ, type RemotingCommand, type SerializeType } from '../../protocol/remoting-command.js';
+import { CURRENT_VERSION, FLAG_RESPONSE, type RemotingCommand, type SerializeType } from '../../protocol/remoting-command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
+import { allocBinaryFrameHead, BIN_EXT_FIELDS_OFFSET } from '../../remoting/frame-codec.js';
 import { decimalLength, writeDecimal } from '../../protocol/decimal-text.js';
 
-const PREFIX = 8;
-const FIXED_HEADER = 2 + 1 + 2 + 4 + 4 + 4 + 4;
 
 function field(key: string, value: string): Buffer {
   const b = Buffer.alloc(2 + key.length + 4 + value.length);
@@ -65,18 +63,8 @@ export class SendOkResponse implements RemotingCommand {
     const qLen = decimalLength(queueId);
     const oLen = decimalLength(queueOffset);
     const extLen = 6 + KEY_MSG_ID.length + idLen + 6 + KEY_QUEUE_ID.length + qLen + 6 + KEY_QUEUE_OFFSET.length + oLen + TRAILER.length;
-    const headerLen = FIXED_HEADER + extLen;
-    const buf = Buffer.allocUnsafe(PREFIX + headerLen);
-    buf.writeInt32BE(4 + headerLen, 0);
-    buf.writeUInt32BE(((SERIALIZE_ROCKETMQ << 24) | headerLen) >>> 0, 4);
-    buf.writeInt16BE(ResponseCode.SUCCESS, 8);
-    buf[10] = LanguageCode.JAVA;
-    buf.writeInt16BE(CURRENT_VERSION, 11);
-    buf.writeInt32BE(req.opaque | 0, 13);
-    buf.writeInt32BE(FLAG_RESPONSE, 17);
-    buf.writeInt32BE(0, 21); // no remark
-    buf.writeInt32BE(extLen, 25);
-    let o = writeKey(buf, KEY_MSG_ID, PREFIX + FIXED_HEADER, idLen);
+    const buf = allocBinaryFrameHead(ResponseCode.SUCCESS, req.opaque, FLAG_RESPONSE, extLen, 0);
+    let o = writeKey(buf, KEY_MSG_ID, BIN_EXT_FIELDS_OFFSET, idLen);
     o += buf.write(hostHex, o, hostHex.length, 'latin1');
     // 16 hex digits of the offset (below 2^53: split in two 32-bit halves)
     const hi = Math.floor(phys / 4294967296);
@@ -96,7 +84,7 @@ export class SendOkResponse implements RemotingCommand {
   }
 
   get msgId(): string {
-    const at = PREFIX + FIXED_HEADER + 6 + KEY_MSG_ID.length;
+    const at = BIN_EXT_FIELDS_OFFSET + 6 + KEY_MSG_ID.length;
     return this.encoded.toString('latin1', at, at + this.hostHex.length + 16);
   }
 
