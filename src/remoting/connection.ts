@@ -197,12 +197,17 @@ export class Connection extends EventEmitter implements RemotingConnection {
       return Promise.reject(e);
     }
     return new Promise<RemotingCommand>((resolve, reject) => {
-      const ms = Number.isFinite(timeoutMs) ? Math.min(MAX_TIMER_MS, Math.max(0, timeoutMs)) : MAX_TIMER_MS;
-      const deadline = performance.now() + ms;
-      this.pending.set(cmd.opaque, { resolve, reject, deadline, timeoutMs: ms, code: cmd.code, opaque: cmd.opaque });
-      if (deadline < this.sweepAt) this.armSweep(deadline);
+      this.awaitAnswer(cmd.opaque, cmd.code, timeoutMs, resolve, reject);
       this.writeParts(parts);
     });
+  }
+
+  /** Registers the call waiting for the answer with this opaque, its deadline in the sweep. */
+  private awaitAnswer(opaque: number, code: number, timeoutMs: number, resolve: (cmd: RemotingCommand) => void, reject: (err: Error) => void): void {
+    const ms = Number.isFinite(timeoutMs) ? Math.min(MAX_TIMER_MS, Math.max(0, timeoutMs)) : MAX_TIMER_MS;
+    const deadline = performance.now() + ms;
+    this.pending.set(opaque, { resolve, reject, deadline, timeoutMs: ms, code, opaque });
+    if (deadline < this.sweepAt) this.armSweep(deadline);
   }
 
   /**
@@ -218,10 +223,7 @@ export class Connection extends EventEmitter implements RemotingConnection {
     while (this.pending.has(opaque)) opaque = (opaque + 0x10000) | 0;
     head.writeInt32BE(opaque, opaqueOffset);
     return new Promise<RemotingCommand>((resolve, reject) => {
-      const ms = Number.isFinite(timeoutMs) ? Math.min(MAX_TIMER_MS, Math.max(0, timeoutMs)) : MAX_TIMER_MS;
-      const deadline = performance.now() + ms;
-      this.pending.set(opaque, { resolve, reject, deadline, timeoutMs: ms, code, opaque });
-      if (deadline < this.sweepAt) this.armSweep(deadline);
+      this.awaitAnswer(opaque, code, timeoutMs, resolve, reject);
       this.writePart(head);
       if (body !== undefined && body.length > 0) this.writePart(body);
       this.scheduleFlush();
