@@ -11,7 +11,8 @@
  *
  * Write path: appenders encode records straight into a staging buffer (one segment's contiguous range);
  * one positional write per staging buffer, one write in flight at a time; while it runs, new records
- * collect in the next buffer (group write). `committed` = end of what the OS has; `flushed` = end of what
+ * collect in the next buffer (group write). Writes up to `inlineWriteBytes` are synchronous (the store
+ * sets it from transientStorePoolEnable), bigger ones go to the thread pool. `committed` = end of what the OS has; `flushed` = end of what
  * an fdatasync covered. Reads never look past `committed`.
  *
  * Read cache: staging buffers are slices of 4 MiB blocks that keep filling across write rounds, and the
@@ -177,7 +178,7 @@ export class CommitLog {
   private scheduled = false;
   private eagerQueued = false;
   private flushing: Promise<number> | null = null;
-  /** Writes up to this size are made synchronously (set by the store for SYNC_FLUSH; 0 = always asynchronous). */
+  /** Writes up to this size are made synchronously (set by the store; 0 = always on the thread pool). */
   inlineWriteBytes = 0;
   /** Set when the owning store halts without cleanup (a simulated dead process): no more I/O. */
   halted = false;
@@ -410,8 +411,8 @@ export class CommitLog {
     const seg = this.ensureSegment(Math.floor(s.base / this.segmentSize) * this.segmentSize);
     let done = 0;
     while (done < s.len) {
-      // small groups (SYNC_FLUSH rounds) are written inline: one thread-pool hop (the fdatasync) per round
-      // instead of two; big ones go to the thread pool so encoding continues meanwhile
+      // inline: no thread-pool hop (all writes by default; SYNC_FLUSH's small rounds with the transient
+      // store pool); otherwise on the thread pool, so encoding continues meanwhile
       const n = s.len - done <= this.inlineWriteBytes
         ? this.io.pwriteSync(seg.fd, s.buf, s.off + done, s.len - done, s.base - seg.start + done)
         : await this.io.pwrite(seg.fd, s.buf, s.off + done, s.len - done, s.base - seg.start + done);

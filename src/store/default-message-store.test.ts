@@ -336,7 +336,8 @@ test('a stalled disk: appends beyond maxUnwrittenBytes are refused with OS_PAGE_
   const gate = new Promise<void>((r) => (release = r));
   const orig = io.pwrite.bind(io);
   io.pwrite = (fd, buf, off, len, pos) => gate.then(() => orig(fd, buf, off, len, pos));
-  const s = new DefaultMessageStore(testConfig('/stall'), { fileIO: io, maxUnwrittenBytes: 64 * 1024 });
+  // background writes (transient store pool): inline writes cannot fall behind the appends
+  const s = new DefaultMessageStore(testConfig('/stall', { transientStorePoolEnable: true }), { fileIO: io, maxUnwrittenBytes: 64 * 1024 });
   await s.start();
   const ps = Array.from({ length: 2000 }, () => s.putMessage(makeMessage('S', 0, Buffer.alloc(100))));
   release!();
@@ -350,11 +351,11 @@ test('a stalled disk: appends beyond maxUnwrittenBytes are refused with OS_PAGE_
   await s.shutdown();
 });
 
-test('reads served from the in-memory tail match what a restarted store reads from the files', async () => {
+for (const transientStorePoolEnable of [false, true]) test(`reads served from the in-memory tail match what a restarted store reads from the files (${transientStorePoolEnable ? 'background' : 'inline'} writes)`, async () => {
   const { dir, cleanup } = tempDir('rmq-store-cache-');
   try {
     // 1 MiB segments: records cross segment ends (blank markers) and the 4 MiB cache blocks roll over
-    const cfg = testConfig(dir, { mappedFileSizeCommitLog: 1 << 20 });
+    const cfg = testConfig(dir, { mappedFileSizeCommitLog: 1 << 20, transientStorePoolEnable });
     const s = new DefaultMessageStore(cfg);
     await s.start();
     const total = 7000;

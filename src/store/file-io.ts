@@ -2,9 +2,10 @@
  * The file layer under the store. Everything the store does to disk goes through this interface so
  * that tests can inject faults (ENOSPC, EIO) and model power loss (fault-file-io.ts).
  *
- * Reads, small writes and metadata calls are synchronous (page-cache speed, no thread-pool hop);
- * the big commit-log writes and every fdatasync are asynchronous (thread pool) so the event loop
- * keeps encoding while the kernel copies or syncs.
+ * Reads, commit-log writes (unless transientStorePoolEnable) and metadata calls are synchronous
+ * (page-cache speed, no thread-pool hop); consume-queue writes, commit-log writes with the transient
+ * store pool, and every fdatasync are asynchronous (thread pool) so the event loop keeps going while
+ * the kernel syncs.
  */
 import * as fs from 'node:fs';
 

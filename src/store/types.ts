@@ -23,6 +23,13 @@ export interface MessageStoreConfig {
   syncFlushTimeout: number;
   /** Consume-queue flush interval, ms (1000). */
   flushIntervalConsumeQueue: number;
+  /**
+   * false (RocketMQ's default): an append's bytes are written to the commit-log file on the put path,
+   * as RocketMQ copies them into the mapped file. true: big write groups go to a background (thread-pool)
+   * write, as RocketMQ's transient store pool commits from its own thread; encoding goes on meanwhile,
+   * which pays on hosts with cores to spare. Either way an append is acknowledged once the OS has it.
+   */
+  transientStorePoolEnable: boolean;
   /** Largest stored body, bytes (4 MiB). */
   maxMessageSize: number;
   /** Segments older than this many hours may be deleted (72). */
@@ -52,6 +59,7 @@ export const DEFAULT_STORE_CONFIG: Omit<MessageStoreConfig, 'storePathRootDir'> 
   flushIntervalCommitLog: 500,
   syncFlushTimeout: 5000,
   flushIntervalConsumeQueue: 1000,
+  transientStorePoolEnable: false,
   maxMessageSize: 4 * 1024 * 1024,
   fileReservedTime: 72,
   deleteWhen: '04',
