@@ -15,7 +15,8 @@
 # QUIET_WAIT / QUIET_PCT: before each run, wait up to QUIET_WAIT s (default 20) for the host to be
 # under QUIET_PCT % busy (default 40, of one core). Each result line is preceded by the host's load
 # average and its CPU use during the run ("hostcpu", percent of one core, all processes), from which
-# summarize.mjs derives the `other` CPU (everything but our broker and bench client).
+# summarize.mjs derives the `other` CPU (everything but our broker and bench client). DROP_CACHES=1:
+# see drop_caches below.
 set -u
 cd "$(dirname "$0")/../.."
 DIST=${RMQ_DIST:-dist}
@@ -31,7 +32,17 @@ DATA=$(mktemp -d "${TMPDIR:-/tmp}/rmq-bench-XXXXXX")
 DEV_PID=""
 trap 'stop_dev; rm -rf "$DATA"' EXIT
 
+# DROP_CACHES=1 (root): empty the page cache before each flush mode's set. On this VM, once the page
+# cache holds about 9 GiB, copying new pages into it gets about three times dearer (perf: the kernel's
+# copy into the page cache, 36 % of the broker's samples), and single-send throughput falls from 200k
+# to 125k msg/s; with the cache dropped first a set never gets there.
+drop_caches() {
+  [ "${DROP_CACHES:-0}" = 1 ] || return 0
+  sync
+  { echo 3 > /proc/sys/vm/drop_caches; } 2>/dev/null || echo "DROP_CACHES: cannot write /proc/sys/vm/drop_caches" >&2
+}
 start_dev() { # $1 = flushDiskType; sets NS
+  drop_caches
   rm -rf "$DATA/dev"
   $R dev --json --no-proxy --data "$DATA/dev" --namesrv-port 0 --broker-port 0 "flushDiskType=$1" > "$DATA/dev.out" 2>/dev/null &
   DEV_PID=$!
