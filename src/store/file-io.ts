@@ -17,6 +17,12 @@ export interface FileStat {
 
 export interface DiskSpace {
   totalBytes: number;
+  /**
+   * Unallocated bytes, the blocks reserved for root included (statfs f_bfree): what Java's
+   * File.getFreeSpace() gives RocketMQ's disk-usage ratio. Not f_bavail: a file system with a large
+   * reservation (ext4's reserved blocks) would read as nearly full, and retention would delete live
+   * segments well before the disk is.
+   */
   freeBytes: number;
 }
 
@@ -119,7 +125,7 @@ export class NodeFileIO implements FileIO {
   statfs(path: string): DiskSpace | null {
     try {
       const s = fs.statfsSync(path);
-      return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+      return { totalBytes: s.blocks * s.bsize, freeBytes: s.bfree * s.bsize };
     } catch {
       return null;
     }

@@ -189,3 +189,16 @@ test('SYNC_FLUSH: FLUSH_DISK_TIMEOUT after syncFlushTimeout when fdatasync hangs
   release?.();
   s.halt();
 });
+
+test('disk usage is measured as RocketMQ does: unallocated blocks count as free, root-reserved ones included', async () => {
+  const { NodeFileIO } = await import('./file-io.js');
+  const { statfsSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const space = new NodeFileIO().statfs(tmpdir())!;
+  const s = statfsSync(tmpdir());
+  assert.equal(space.totalBytes, s.blocks * s.bsize);
+  // f_bfree (Java's File.getFreeSpace), never f_bavail: on a file system with reserved blocks the
+  // latter made the store read as nearly full and delete live segments
+  assert.equal(space.freeBytes, s.bfree * s.bsize);
+  assert.ok(space.freeBytes >= s.bavail * s.bsize);
+});
