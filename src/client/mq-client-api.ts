@@ -6,6 +6,9 @@
 import { createRequest, markOneway, type RemotingCommand } from '../protocol/remoting-command.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
+import { DecodedCommand } from '../protocol/decoded-command.js';
+import { asciiInt } from '../protocol/decimal-text.js';
+import { internedName, utf8Text } from '../message/string-cache.js';
 import {
   ConsumerSendMsgBackRequestHeader,
   GetConsumerListByGroupRequestHeader,
@@ -95,7 +98,7 @@ function fail(res: RemotingCommand): never {
 export function parseSendResponse(res: RemotingCommand): SendResponse {
   const sendStatus = SEND_STATUS_BY_CODE[res.code];
   if (sendStatus === undefined) fail(res);
-  const h = SendMessageResponseHeader.decodeCommand(res);
+  const h = (res instanceof DecodedCommand ? readSendResponseFields(res) : undefined) ?? SendMessageResponseHeader.decodeCommand(res);
   return {
     sendStatus,
     offsetMsgId: h.msgId,
@@ -105,6 +108,62 @@ export function parseSendResponse(res: RemotingCommand): SendResponse {
     regionId: h.MSG_REGION,
     traceOn: h.TRACE_ON !== 'false',
   };
+}
+
+type SendResponseFields = Pick<SendMessageResponseHeader, 'msgId' | 'queueId' | 'queueOffset' | 'transactionId' | 'MSG_REGION' | 'TRACE_ON'>;
+
+/** True when buf[s, s + key.length) spells `key` (ASCII). */
+function keyIs(buf: Buffer, s: number, key: string): boolean {
+  for (let i = 0; i < key.length; i++) if (buf[s + i] !== key.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * The send answer's fields straight from a binary header (one per send, so this is on the producer's
+ * hot path; the generic codec interns every value and looks every key up in a map). Undefined when
+ * the header is not the plain case (a field missing or not a number): the generic codec then decodes
+ * it, with its errors.
+ */
+function readSendResponseFields(res: DecodedCommand): SendResponseFields | undefined {
+  const buf = res.rawExtBuf;
+  if (buf === undefined) return undefined;
+  let msgId: string | undefined;
+  let queueId = NaN;
+  let queueOffset = NaN;
+  let transactionId: string | undefined;
+  let region: string | undefined;
+  let traceOn: string | undefined;
+  const end = res.rawExtEnd;
+  let o = res.rawExtStart;
+  while (o < end) {
+    const kl = buf.readInt16BE(o);
+    const ks = o + 2;
+    const vs = ks + kl + 4;
+    const ve = vs + buf.readInt32BE(ks + kl);
+    o = ve;
+    switch (kl) {
+      case 5:
+        if (keyIs(buf, ks, 'msgId')) msgId = utf8Text(buf, vs, ve);
+        break;
+      case 7:
+        if (keyIs(buf, ks, 'queueId')) queueId = asciiInt(buf, vs, ve);
+        break;
+      case 8:
+        if (keyIs(buf, ks, 'TRACE_ON')) traceOn = internedName(buf, vs, ve);
+        break;
+      case 10:
+        if (keyIs(buf, ks, 'MSG_REGION')) region = internedName(buf, vs, ve);
+        break;
+      case 11:
+        if (keyIs(buf, ks, 'queueOffset')) queueOffset = asciiInt(buf, vs, ve);
+        break;
+      case 13:
+        if (keyIs(buf, ks, 'transactionId')) transactionId = utf8Text(buf, vs, ve);
+        break;
+    }
+  }
+  if (msgId === undefined || !(queueId >= -2147483648 && queueId <= 2147483647) || Number.isNaN(queueOffset)) return undefined;
+  return { msgId, queueId, queueOffset, transactionId, MSG_REGION: region, TRACE_ON: traceOn };
 }
 
 export class MQClientAPI {
