@@ -12,8 +12,8 @@
  * Write path: appenders encode records straight into a staging buffer (one segment's contiguous range);
  * one positional write per staging buffer, one write in flight at a time; while it runs, new records
  * collect in the next buffer (group write). Writes up to `inlineWriteBytes` are synchronous (the store
- * sets it from transientStorePoolEnable), bigger ones go to the thread pool. `committed` = end of what the OS has; `flushed` = end of what
- * an fdatasync covered. Reads never look past `committed`.
+ * sets it from transientStorePoolEnable), bigger ones go to the thread pool. `committed` = end of what
+ * the OS has; `flushed` = end of what an fdatasync covered. Reads never look past `committed`.
  *
  * Read cache: staging buffers are slices of 4 MiB blocks that keep filling across write rounds, and the
  * last READ_CACHE_BLOCKS blocks stay in memory once written. Reads of recent records (every pull of a
@@ -359,9 +359,9 @@ export class CommitLog {
 
   private scheduleWrite(): void {
     if (this.writing) return;
-    // A large group goes out at once rather than at the end of the turn: while the thread pool writes
-    // it, the event loop goes on decoding the rest of the read burst, and the first appends are
-    // answered a turn earlier (pipelining instead of one write per burst of a thousand sends).
+    // A large group goes out at once rather than at the end of the turn: its appends are answered a
+    // turn earlier, and (written on the thread pool) the event loop goes on decoding the rest of the
+    // read burst meanwhile (pipelining instead of one write per burst of a thousand sends).
     // (In a microtask: the record just reserved is encoded by our caller before the write reads it.)
     if (this.stage !== null && this.stage.len >= EAGER_WRITE_BYTES && !this.eagerQueued) {
       this.eagerQueued = true;

@@ -226,7 +226,7 @@ export class DefaultMessageStore implements MessageStore {
     const maxRecord = recordSize(cfg.maxMessageSize, 0x7fff, MAX_PROPERTIES_BYTES, 20, 20);
     this.commitLog = new CommitLog(this.io, cfg.storePathCommitLog ?? `${this.root}/commitlog`, cfg.mappedFileSizeCommitLog, Math.min(maxRecord, cfg.mappedFileSizeCommitLog), this.log);
     // Inline: one positional write on the put path, no thread-pool hop (measured on 2 cores: 8 % less
-    // broker CPU per message at full load, a third less at 10,000 msg/s). With the transient store pool,
+    // broker CPU per message at full load, a sixth less at 10,000 msg/s). With the transient store pool,
     // only SYNC_FLUSH's small rounds are inline (their fdatasync is the thread-pool hop).
     if (!cfg.transientStorePoolEnable) this.commitLog.inlineWriteBytes = Number.POSITIVE_INFINITY;
     else if (cfg.flushDiskType === 'SYNC_FLUSH') this.commitLog.inlineWriteBytes = 256 * 1024;
