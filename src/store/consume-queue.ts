@@ -89,9 +89,9 @@ export class ConsumeQueue {
   /** Entries below this are in the file. */
   private writtenEnd = 0;
   private writer: Promise<void> | null = null;
-  private spacingTimer: NodeJS.Timeout | null = null;
   private lastWriteStart = 0;
-  private retryTimer: NodeJS.Timeout | null = null;
+  /** Set while the writer waits: for the spacing between two writes, or to retry a failed one. */
+  private wakeTimer: NodeJS.Timeout | null = null;
   /** Bumped by truncation: a write in flight across one re-applies it when it lands. */
   private generation = 0;
   private truncatedTo = -1;
@@ -333,27 +333,39 @@ export class ConsumeQueue {
   }
 
   private startWriter(): void {
-    if (this.writer !== null || this.retryTimer !== null || this.spacingTimer !== null || this.closed || this.jobs.length === 0) return;
+    if (this.writer !== null || this.wakeTimer !== null || this.closed || this.jobs.length === 0) return;
     // Writes of one queue start at least WRITE_SPACING_MS apart: the entries are readable from memory
     // meanwhile, and each write costs a thread-pool wake-up that competes with the event loop for the
     // cores (at 200,000 msg/s over 8 queues, unspaced writes took a tenth of the broker's CPU).
     const wait = this.lastWriteStart + WRITE_SPACING_MS - Date.now();
     if (wait > 0) {
-      this.spacingTimer = setTimeout(() => {
-        this.spacingTimer = null;
-        this.startWriter();
-      }, wait);
-      this.spacingTimer.unref?.();
+      this.wakeWriterIn(wait);
       return;
     }
     this.lastWriteStart = Date.now();
     const w = this.writeJobs().finally(() => {
       if (this.writer !== w) return;
       this.writer = null;
-      // jobs committed between the loop's last check and now
-      if (this.jobs.length > 0 && this.retryTimer === null) this.startWriter();
+      // jobs committed between the loop's last check and now (startWriter waits out a pending retry)
+      this.startWriter();
     });
     this.writer = w;
+  }
+
+  private wakeWriterIn(ms: number): void {
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.startWriter();
+    }, ms);
+    this.wakeTimer.unref?.();
+  }
+
+  /** Cancels a pending wake; true when there was one. */
+  private cancelWake(): boolean {
+    if (this.wakeTimer === null) return false;
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+    return true;
   }
 
   /**
@@ -389,11 +401,7 @@ export class ConsumeQueue {
         if (this.closed) return;
         this.log.error({ err: e, topic: this.topic, queueId: this.queueId }, 'consume-queue write failed; entries kept in memory, retrying');
         this.settleDrains(e as Error);
-        this.retryTimer = setTimeout(() => {
-          this.retryTimer = null;
-          this.startWriter();
-        }, WRITE_RETRY_MS);
-        this.retryTimer.unref?.();
+        this.wakeWriterIn(WRITE_RETRY_MS);
         return;
       }
       if (gen !== this.generation) {
@@ -436,11 +444,7 @@ export class ConsumeQueue {
     const target = this.maxOffset;
     // a flush does not wait for the spacing, nor for the retry delay after a failed write (the space
     // may be back): it tries now, and fails if that write fails again
-    if (this.spacingTimer !== null || this.retryTimer !== null) {
-      if (this.spacingTimer !== null) clearTimeout(this.spacingTimer);
-      if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-      this.spacingTimer = null;
-      this.retryTimer = null;
+    if (this.cancelWake()) {
       this.lastWriteStart = 0;
       this.startWriter();
     }
@@ -587,12 +591,9 @@ export class ConsumeQueue {
 
   close(): void {
     this.closed = true;
-    if (this.spacingTimer !== null) clearTimeout(this.spacingTimer);
-    this.spacingTimer = null;
+    this.cancelWake();
     if (this.jobs.length > 0) this.log.warn({ topic: this.topic, queueId: this.queueId, entries: this.jobs.reduce((n, j) => n + j.count, 0) }, 'consume queue closed with unwritten entries (rebuilt from the commit log at the next start)');
     this.settleDrains(new Error(`consume queue ${this.topic}/${this.queueId} closed`));
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
     for (const f of this.files) {
       try {
         this.io.close(f.fd);
