@@ -27,7 +27,7 @@ import { MQClientError, RETRY_RESPONSE_CODES } from './errors.js';
 import { MQFaultStrategy } from './fault.js';
 import { Message, SendStatus, type MessageExt, type SendResult } from './message.js';
 import { MessageQueue } from './message-queue.js';
-import { parseSendResponse, type CommunicationMode } from './mq-client-api.js';
+import { parseSendResponse, type CommunicationMode, type SendResponse } from './mq-client-api.js';
 import { MQClientManager, type MQClientInstance, type ProducerInner } from './mq-client-instance.js';
 import { TopicPublishInfo } from './route.js';
 import { toSelectorFn, type MessageQueueSelector, type MessageQueueSelectorObject } from './selectors.js';
@@ -367,16 +367,7 @@ export class DefaultMQProducer extends MQAdminClient implements ProducerInner {
           return fallback({ times: 1, lastBrokerName: mq.brokerName, lastError: e });
         }
         this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, false);
-        const result: SendResult = {
-          sendStatus: r.sendStatus,
-          msgId: key,
-          offsetMsgId: r.offsetMsgId,
-          messageQueue: r.queueId === mq.queueId ? mq : new MessageQueue(msg.topic, mq.brokerName, r.queueId),
-          queueOffset: r.queueOffset,
-          transactionId: r.transactionId,
-          regionId: r.regionId,
-          traceOn: r.traceOn,
-        };
+        const result = toSendResult(r, key, mq);
         if (mode === 'SYNC' && result.sendStatus !== SendStatus.SEND_OK && this.retryAnotherBrokerWhenNotStoreOK) {
           return fallback({ times: 1, lastBrokerName: mq.brokerName, lastResult: result });
         }
@@ -559,19 +550,7 @@ export class DefaultMQProducer extends MQAdminClient implements ProducerInner {
       body,
       timeout,
       mode,
-    ).then((res) => {
-      if (!res) return undefined;
-      return {
-        sendStatus: res.sendStatus,
-        msgId: uniqKey,
-        offsetMsgId: res.offsetMsgId,
-        messageQueue: new MessageQueue(msg.topic, mq.brokerName, res.queueId),
-        queueOffset: res.queueOffset,
-        transactionId: res.transactionId,
-        regionId: res.regionId,
-        traceOn: res.traceOn,
-      };
-    }));
+    ).then((res) => (res ? toSendResult(res, uniqKey, mq) : undefined)));
     return res;
   }
 
@@ -596,6 +575,20 @@ export class DefaultMQProducer extends MQAdminClient implements ProducerInner {
       }
     }
   }
+}
+
+/** The result of a send to `mq` from the broker's answer; `msgId`: the UNIQ_KEY (a batch's, comma-joined). */
+function toSendResult(r: SendResponse, msgId: string, mq: MessageQueue): SendResult {
+  return {
+    sendStatus: r.sendStatus,
+    msgId,
+    offsetMsgId: r.offsetMsgId,
+    messageQueue: r.queueId === mq.queueId ? mq : new MessageQueue(mq.topic, mq.brokerName, r.queueId),
+    queueOffset: r.queueOffset,
+    transactionId: r.transactionId,
+    regionId: r.regionId,
+    traceOn: r.traceOn,
+  };
 }
 
 /** Where a send continues after an attempt made elsewhere (fastSend). */
