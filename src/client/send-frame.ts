@@ -26,17 +26,10 @@
 import { RequestCode } from '../protocol/request-code.js';
 import type { Properties } from '../message/properties.js';
 import { decimalLength, writeDecimal } from '../protocol/decimal-text.js';
-import { allocBinaryFrameHead, BIN_EXT_FIELDS_OFFSET, BIN_OPAQUE_OFFSET } from '../remoting/frame-codec.js';
+import { allocBinaryFrameHead, BIN_EXT_FIELDS_OFFSET, BIN_OPAQUE_OFFSET, encodeBinaryExtField, utf8Length } from '../remoting/frame-codec.js';
 
 /** Where the connection writes the opaque. */
 export const OPAQUE_OFFSET_IN_FRAME = BIN_OPAQUE_OFFSET;
-
-/** UTF-8 length of `s`; the JS loop beats Buffer.byteLength for short ASCII. */
-function utf8Len(s: string): number {
-  const n = s.length;
-  for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
-  return n;
-}
 
 /**
  * Writes `s` as UTF-8 at `o` (its length was counted already, so the room is there); returns the offset
@@ -53,26 +46,16 @@ function writeText(buf: Buffer, s: string, o: number): number {
   return o + n;
 }
 
-function fieldBytes(key: string, value: string): Buffer {
-  const vl = Buffer.byteLength(value, 'utf8');
-  const b = Buffer.allocUnsafe(2 + 1 + 4 + vl);
-  b.writeInt16BE(1, 0);
-  b[2] = key.charCodeAt(0);
-  b.writeInt32BE(vl, 3);
-  b.write(value, 7, 'utf8');
-  return b;
-}
-
 /** The fields that repeat on every send to one broker of one topic, encoded once. */
 export function encodeSendStaticFields(producerGroup: string, topic: string, defaultTopic: string, defaultTopicQueueNums: number, brokerName: string): Buffer {
   return Buffer.concat([
-    fieldBytes('a', producerGroup),
-    fieldBytes('b', topic),
-    fieldBytes('c', defaultTopic),
-    fieldBytes('d', String(defaultTopicQueueNums)),
-    fieldBytes('k', 'false'),
-    fieldBytes('m', 'false'),
-    fieldBytes('n', brokerName),
+    encodeBinaryExtField('a', producerGroup),
+    encodeBinaryExtField('b', topic),
+    encodeBinaryExtField('c', defaultTopic),
+    encodeBinaryExtField('d', String(defaultTopicQueueNums)),
+    encodeBinaryExtField('k', 'false'),
+    encodeBinaryExtField('m', 'false'),
+    encodeBinaryExtField('n', brokerName),
   ]);
 }
 
@@ -82,7 +65,7 @@ export function propertiesByteLength(props: Properties): number {
   for (const k in props) {
     const v = props[k];
     if (v === undefined || v === null) continue;
-    n += utf8Len(k) + utf8Len(typeof v === 'string' ? v : String(v)) + 2;
+    n += utf8Length(k) + utf8Length(typeof v === 'string' ? v : String(v)) + 2;
   }
   return n;
 }

@@ -165,7 +165,7 @@ interface NativeBuffer extends Buffer {
  * UTF-8 byte length of `s`, counted in JS: header keys and values are short and almost always ASCII,
  * where this beats a native Buffer.byteLength call per string.
  */
-function utf8Length(s: string): number {
+export function utf8Length(s: string): number {
   const n = s.length;
   for (let i = 0; i < n; i++) {
     if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
@@ -180,6 +180,21 @@ function writeString(buf: Buffer, s: string, len: number, o: number): number {
   if (n > 64) return o + (buf as NativeBuffer).latin1Write(s, o, n);
   for (let i = 0; i < n; i++) buf[o + i] = s.charCodeAt(i);
   return o + n;
+}
+
+/**
+ * One binary extFields entry ([int16 key length][key][int32 value length][value]), for encoders that
+ * write a frame's constant fields once (client/send-frame.ts, broker/processors/send-response.ts).
+ */
+export function encodeBinaryExtField(key: string, value: string): Buffer {
+  const kl = utf8Length(key);
+  const vl = utf8Length(value);
+  const b = Buffer.allocUnsafe(BIN_KEY_LEN + kl + BIN_VALUE_LEN + vl);
+  b.writeInt16BE(kl, 0);
+  const o = writeString(b, key, kl, BIN_KEY_LEN);
+  b.writeInt32BE(vl, o);
+  writeString(b, value, vl, o + BIN_VALUE_LEN);
+  return b;
 }
 
 /** Size of the binary header of `cmd`; its strings' UTF-8 lengths go to `lens` (remark first, then key/value pairs). */

@@ -11,20 +11,10 @@
  */
 import { CURRENT_VERSION, FLAG_RESPONSE, type RemotingCommand, type SerializeType } from '../../protocol/remoting-command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { allocBinaryFrameHead, BIN_EXT_FIELDS_OFFSET } from '../../remoting/frame-codec.js';
+import { allocBinaryFrameHead, BIN_EXT_FIELDS_OFFSET, encodeBinaryExtField } from '../../remoting/frame-codec.js';
 import { decimalLength, writeDecimal } from '../../protocol/decimal-text.js';
 
-
-function field(key: string, value: string): Buffer {
-  const b = Buffer.alloc(2 + key.length + 4 + value.length);
-  b.writeInt16BE(key.length, 0);
-  b.write(key, 2, 'latin1');
-  b.writeInt32BE(value.length, 2 + key.length);
-  b.write(value, 6 + key.length, 'latin1');
-  return b;
-}
-
-const TRAILER = Buffer.concat([field('MSG_REGION', 'DefaultRegion'), field('TRACE_ON', 'true')]);
+const TRAILER = Buffer.concat([encodeBinaryExtField('MSG_REGION', 'DefaultRegion'), encodeBinaryExtField('TRACE_ON', 'true')]);
 const KEY_MSG_ID = Buffer.from('msgId', 'latin1');
 const KEY_QUEUE_ID = Buffer.from('queueId', 'latin1');
 const KEY_QUEUE_OFFSET = Buffer.from('queueOffset', 'latin1');
