@@ -64,7 +64,6 @@ export class ConsumerOffsetManager {
     return this.state.idle();
   }
 
-
   commitOffset(group: string, topic: string, queueId: number, offset: number): void {
     const key = topic + TOPIC_GROUP_SEPARATOR + group;
     let m = this.offsetTable.get(key);

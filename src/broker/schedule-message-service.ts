@@ -78,7 +78,6 @@ export class ScheduleMessageService {
     return this.state.idle();
   }
 
-
   start(): void {
     this.stopped = false;
     this.timer = setTimeout(() => this.tick(), FIRST_DELAY_MS);

@@ -119,6 +119,13 @@ function parkedInfo(rec: Buffer): { phyOffset: number; storeTimestamp: number; o
 /** Reused by parkedInfo and toRealMessage (both synchronous, never interleaved). */
 const scan = newRecordScan();
 
+/** What the checkpoint file holds: timer-log end, delivery progress, timer-topic consume offset. */
+interface TimerCheckpoint {
+  timerLogOffset: number;
+  deliveredUpToMs: number;
+  timerQueueOffset: number;
+}
+
 export interface TimerStats {
   pending: number;
   inflight: number;
@@ -148,7 +155,7 @@ export class TimerMessageService {
   private readonly counters = { ingested: 0, delivered: 0, cancelled: 0, rolled: 0, redeliveredAfterRestart: 0 };
   private rollTimer: NodeJS.Timeout | undefined;
   private rolling = false;
-  private lastCheckpoint = { timerLogOffset: -1, deliveredUpToMs: -1, timerQueueOffset: -1 };
+  private lastCheckpoint: TimerCheckpoint = { timerLogOffset: -1, deliveredUpToMs: -1, timerQueueOffset: -1 };
   private checkpointing: Promise<void> | null = null;
 
   constructor(
@@ -611,7 +618,7 @@ export class TimerMessageService {
     return p;
   }
 
-  private checkpointState(): { timerLogOffset: number; deliveredUpToMs: number; timerQueueOffset: number } {
+  private checkpointState(): TimerCheckpoint {
     this.timerLog.flush();
     const now = this.now();
     let W = now;
@@ -625,17 +632,16 @@ export class TimerMessageService {
     return { timerLogOffset: this.timerLog.endOffset, deliveredUpToMs: W, timerQueueOffset: this.nextIngest };
   }
 
-  private unchanged(cp: { timerLogOffset: number; deliveredUpToMs: number; timerQueueOffset: number }): boolean {
+  private unchanged(cp: TimerCheckpoint): boolean {
     const lc = this.lastCheckpoint;
     return cp.timerLogOffset === lc.timerLogOffset && cp.deliveredUpToMs === lc.deliveredUpToMs && cp.timerQueueOffset === lc.timerQueueOffset;
   }
 
   /** After the checkpoint file holds `cp`: segments wholly delivered can go. */
-  private checkpointWritten(cp: { timerLogOffset: number; deliveredUpToMs: number; timerQueueOffset: number }): void {
+  private checkpointWritten(cp: TimerCheckpoint): void {
     this.lastCheckpoint = cp;
     const n = this.timerLog.deleteDelivered(cp.timerLogOffset, cp.deliveredUpToMs);
     if (n) this.log?.info({ segments: n }, 'timer log segments deleted (delivered)');
   }
-
 
 }
