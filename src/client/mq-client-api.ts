@@ -42,6 +42,7 @@ import { MQClientError } from './errors.js';
 import { SendStatus } from './message.js';
 import type { MessageQueue } from './message-queue.js';
 import type { ClientTransport } from './transport.js';
+import { readInt16BE, readInt32BE } from '../common/bytes.js';
 
 type SendHeader = Parameters<typeof SendMessageRequestHeader.encode>[0];
 type PullHeader = Parameters<typeof PullMessageRequestHeader.encode>[0];
@@ -136,10 +137,10 @@ function readSendResponseFields(res: DecodedCommand): SendResponseFields | undef
   const end = res.rawExtEnd;
   let o = res.rawExtStart;
   while (o < end) {
-    const kl = buf.readInt16BE(o);
+    const kl = readInt16BE(buf, o);
     const ks = o + 2;
     const vs = ks + kl + 4;
-    const ve = vs + buf.readInt32BE(ks + kl);
+    const ve = vs + readInt32BE(buf, ks + kl);
     o = ve;
     switch (kl) {
       case 5:

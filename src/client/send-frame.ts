@@ -27,6 +27,7 @@ import { RequestCode } from '../protocol/request-code.js';
 import type { Properties } from '../message/properties.js';
 import { decimalLength, writeDecimal } from '../protocol/decimal-text.js';
 import { allocBinaryFrameHead, BIN_EXT_FIELDS_OFFSET, BIN_OPAQUE_OFFSET, encodeBinaryExtField, utf8Length } from '../remoting/frame-codec.js';
+import { writeInt16BE, writeInt32BE } from '../common/bytes.js';
 
 /** Where the connection writes the opaque. */
 export const OPAQUE_OFFSET_IN_FRAME = BIN_OPAQUE_OFFSET;
@@ -113,15 +114,15 @@ export function encodeSendFrameHead(
   let o = BIN_EXT_FIELDS_OFFSET;
   o += staticFields.copy(buf, o);
   for (let i = 0; i < 5; i++) {
-    buf.writeInt16BE(1, o);
+    writeInt16BE(buf, 1, o);
     buf[o + 2] = NUMERIC_KEYS[i]!;
-    buf.writeInt32BE(lens[i]!, o + 3);
+    writeInt32BE(buf, lens[i]!, o + 3);
     writeDecimal(buf, nums[i]!, o + 7, lens[i]!);
     o += 7 + lens[i]!;
   }
-  buf.writeInt16BE(1, o);
+  writeInt16BE(buf, 1, o);
   buf[o + 2] = 105; // i: properties
-  buf.writeInt32BE(propsBytes, o + 3);
+  writeInt32BE(buf, propsBytes, o + 3);
   o = writeProperties(buf, props, o + 7);
   if (o !== buf.length) throw new Error(`send frame size mismatch (${o} != ${buf.length})`);
   return buf;

@@ -7,6 +7,7 @@ import { getEncodedProperty } from '../message/properties.js';
 import type { MessageFilter } from '../store/types.js';
 import { FilterParseError } from './parser.js';
 import { compileSql, type SqlSelector } from './index.js';
+import { readInt16BE, readInt32BE } from '../common/bytes.js';
 
 export const EXPRESSION_TYPE_SQL92 = 'SQL92';
 
@@ -16,12 +17,12 @@ export function isSqlType(expressionType: string | undefined): boolean {
 
 /** Offset of the properties string in a stored record, and its length. */
 function propertiesSpan(rec: Buffer): [number, number] {
-  const sysFlag = rec.readInt32BE(36);
+  const sysFlag = readInt32BE(rec, 36);
   let p = 48 + (sysFlag & 0x10 ? 20 : 8) + 8 + (sysFlag & 0x20 ? 20 : 8) + 12;
-  p += 4 + rec.readInt32BE(p);
-  if (rec.readInt32BE(4) === (0xdaa320ab | 0)) p += 2 + rec.readInt16BE(p);
+  p += 4 + readInt32BE(rec, p);
+  if (readInt32BE(rec, 4) === (0xdaa320ab | 0)) p += 2 + readInt16BE(rec, p);
   else p += 1 + rec[p]!;
-  return [p + 2, rec.readInt16BE(p)];
+  return [p + 2, readInt16BE(rec, p)];
 }
 
 /** A pull filter evaluating a compiled SQL92 selector on each record's properties. */

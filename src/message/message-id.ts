@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import { encodeSocketAddress } from './socket-address.js';
 import { readInt64BE } from './int64.js';
+import { readInt32BE, readUInt16BE, writeUInt16BE, writeUInt32BE } from '../common/bytes.js';
 
 /**
  * Offset message id: store host (IPv4 4 bytes or IPv6 16 bytes) + port (int32) + commit-log
@@ -68,10 +69,10 @@ export function decodeOffsetMessageId(id: string): DecodedOffsetMessageId {
   if (ipLen === 4) address = `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
   else {
     const g: string[] = [];
-    for (let i = 0; i < 8; i++) g.push(b.readUInt16BE(i * 2).toString(16));
+    for (let i = 0; i < 8; i++) g.push(readUInt16BE(b, i * 2).toString(16));
     address = g.join(':');
   }
-  return { address, port: b.readInt32BE(ipLen), physicalOffset: readInt64BE(b, ipLen + 4) };
+  return { address, port: readInt32BE(b, ipLen), physicalOffset: readInt64BE(b, ipLen + 4) };
 }
 
 function localIPv4(): Buffer {
@@ -96,7 +97,7 @@ export class UniqueKeyGenerator {
   constructor() {
     const fix = Buffer.allocUnsafe(10);
     localIPv4().copy(fix, 0);
-    fix.writeUInt16BE(process.pid & 0xffff, 4);
+    writeUInt16BE(fix, process.pid & 0xffff, 4);
     randomBytes(4).copy(fix, 6);
     this.prefix = fix.toString('hex').toUpperCase();
   }
@@ -108,8 +109,8 @@ export class UniqueKeyGenerator {
       this.nextMonthStartMs = new Date(d.getFullYear(), d.getMonth() + 1, 1).getTime();
     }
     const b = Buffer.allocUnsafe(6);
-    b.writeUInt32BE((nowMs - this.monthStartMs) >>> 0, 0);
-    b.writeUInt16BE(this.counter, 4);
+    writeUInt32BE(b, (nowMs - this.monthStartMs) >>> 0, 0);
+    writeUInt16BE(b, this.counter, 4);
     this.counter = (this.counter + 1) & 0xffff;
     return this.prefix + b.toString('hex').toUpperCase();
   }

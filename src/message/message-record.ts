@@ -30,6 +30,7 @@ import { readInt64BE, writeInt64BE } from './int64.js';
 import { decodeProperties, type Properties } from './properties.js';
 import { decodeSocketAddress, type SocketAddress } from './socket-address.js';
 import { createOffsetMessageIdAt } from './message-id.js';
+import { copyBytes, readInt16BE, readInt32BE, writeInt16BE, writeInt32BE, writeString } from '../common/bytes.js';
 
 export const RECORD_FIXED_BYTES_V1_IPV4 = 91;
 export const MAX_PROPERTIES_BYTES = 32767;
@@ -97,26 +98,26 @@ export function encodeRecordInto(buf: Buffer, offset: number, f: RecordFields, t
   if (f.bornHost.length === 20) sysFlag |= SYS_FLAG.BORNHOST_V6;
   if (f.storeHost.length === 20) sysFlag |= SYS_FLAG.STOREHOST_V6;
   let p = offset;
-  buf.writeInt32BE(size, p); p += 4;
-  buf.writeInt32BE(tLen > MAX_TOPIC_BYTES_V1 ? MAGIC.MESSAGE_V2 : MAGIC.MESSAGE_V1, p); p += 4;
-  buf.writeInt32BE(f.bodyCrc ?? bodyCrc(f.body), p); p += 4;
-  buf.writeInt32BE(f.queueId, p); p += 4;
-  buf.writeInt32BE(f.flag, p); p += 4;
+  writeInt32BE(buf, size, p); p += 4;
+  writeInt32BE(buf, tLen > MAX_TOPIC_BYTES_V1 ? MAGIC.MESSAGE_V2 : MAGIC.MESSAGE_V1, p); p += 4;
+  writeInt32BE(buf, f.bodyCrc ?? bodyCrc(f.body), p); p += 4;
+  writeInt32BE(buf, f.queueId, p); p += 4;
+  writeInt32BE(buf, f.flag, p); p += 4;
   writeInt64BE(buf, f.queueOffset, p); p += 8;
   writeInt64BE(buf, f.physicalOffset, p); p += 8;
-  buf.writeInt32BE(sysFlag, p); p += 4;
+  writeInt32BE(buf, sysFlag, p); p += 4;
   writeInt64BE(buf, f.bornTimestamp, p); p += 8;
-  p += f.bornHost.copy(buf, p);
+  p += copyBytes(f.bornHost, buf, p);
   writeInt64BE(buf, f.storeTimestamp, p); p += 8;
-  p += f.storeHost.copy(buf, p);
-  buf.writeInt32BE(f.reconsumeTimes, p); p += 4;
+  p += copyBytes(f.storeHost, buf, p);
+  writeInt32BE(buf, f.reconsumeTimes, p); p += 4;
   writeInt64BE(buf, f.preparedTransactionOffset, p); p += 8;
-  buf.writeInt32BE(f.body.length, p); p += 4;
-  p += f.body.copy(buf, p);
-  if (tLen > MAX_TOPIC_BYTES_V1) { buf.writeInt16BE(tLen, p); p += 2; } else { buf[p++] = tLen; }
-  p += buf.write(f.topic, p, tLen, 'utf8');
-  buf.writeInt16BE(pLen, p); p += 2;
-  if (pLen > 0) p += buf.write(f.properties, p, pLen, 'utf8');
+  writeInt32BE(buf, f.body.length, p); p += 4;
+  p += copyBytes(f.body, buf, p);
+  if (tLen > MAX_TOPIC_BYTES_V1) { writeInt16BE(buf, tLen, p); p += 2; } else { buf[p++] = tLen; }
+  p = writeString(buf, f.topic, tLen, p);
+  writeInt16BE(buf, pLen, p); p += 2;
+  if (pLen > 0) p = writeString(buf, f.properties, pLen, p);
   if (p - offset !== size) throw new Error(`record size mismatch ${p - offset} != ${size}`);
   return size;
 }
@@ -196,8 +197,8 @@ export function newRecordScan(): RecordScan {
 export function scanRecord(buf: Buffer, offset: number, out: RecordScan): void {
   const avail = buf.length - offset;
   if (avail < 4 + 4) throw new RecordFormatError('truncated record header');
-  const storeSize = buf.readInt32BE(offset);
-  const magic = buf.readInt32BE(offset + 4);
+  const storeSize = readInt32BE(buf, offset);
+  const magic = readInt32BE(buf, offset + 4);
   if (magic !== MAGIC.MESSAGE_V1 && magic !== MAGIC.MESSAGE_V2) {
     throw new RecordFormatError(`bad magic code 0x${(magic >>> 0).toString(16)} at ${offset}`);
   }
@@ -208,12 +209,12 @@ export function scanRecord(buf: Buffer, offset: number, out: RecordScan): void {
   let p = offset + 8;
   out.storeSize = storeSize;
   out.magic = magic;
-  out.bodyCrc = buf.readInt32BE(p); p += 4;
-  out.queueId = buf.readInt32BE(p); p += 4;
-  out.flag = buf.readInt32BE(p); p += 4;
+  out.bodyCrc = readInt32BE(buf, p); p += 4;
+  out.queueId = readInt32BE(buf, p); p += 4;
+  out.flag = readInt32BE(buf, p); p += 4;
   out.queueOffset = readInt64BE(buf, p); p += 8;
   out.commitLogOffset = readInt64BE(buf, p); p += 8;
-  const sysFlag = buf.readInt32BE(p); p += 4;
+  const sysFlag = readInt32BE(buf, p); p += 4;
   out.sysFlag = sysFlag;
   out.bornTimestamp = readInt64BE(buf, p); p += 8;
   const bornV6 = (sysFlag & SYS_FLAG.BORNHOST_V6) !== 0;
@@ -223,9 +224,9 @@ export function scanRecord(buf: Buffer, offset: number, out: RecordScan): void {
   out.bornHostAt = p; p += bornV6 ? 20 : 8;
   out.storeTimestamp = readInt64BE(buf, p); p += 8;
   out.storeHostAt = p; p += storeV6 ? 20 : 8;
-  out.reconsumeTimes = buf.readInt32BE(p); p += 4;
+  out.reconsumeTimes = readInt32BE(buf, p); p += 4;
   out.preparedTransactionOffset = readInt64BE(buf, p); p += 8;
-  const bodyLen = buf.readInt32BE(p); p += 4;
+  const bodyLen = readInt32BE(buf, p); p += 4;
   if (bodyLen < 0 || p + bodyLen > end) throw new RecordFormatError(`bad body length ${bodyLen}`);
   out.bodyStart = p;
   p += bodyLen;
@@ -233,7 +234,7 @@ export function scanRecord(buf: Buffer, offset: number, out: RecordScan): void {
   let topicLen: number;
   if (magic === MAGIC.MESSAGE_V2) {
     if (p + 2 > end) throw new RecordFormatError('truncated topic length');
-    topicLen = buf.readInt16BE(p); p += 2;
+    topicLen = readInt16BE(buf, p); p += 2;
   } else {
     if (p + 1 > end) throw new RecordFormatError('truncated topic length');
     topicLen = buf[p]!; p += 1;
@@ -243,7 +244,7 @@ export function scanRecord(buf: Buffer, offset: number, out: RecordScan): void {
   p += topicLen;
   out.topicEnd = p;
   if (p + 2 > end) throw new RecordFormatError('truncated properties length');
-  const propLen = buf.readInt16BE(p); p += 2;
+  const propLen = readInt16BE(buf, p); p += 2;
   if (propLen < 0 || p + propLen !== end) throw new RecordFormatError(`bad properties length ${propLen}`);
   out.propertiesStart = p;
   out.propertiesEnd = end;

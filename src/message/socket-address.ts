@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { readInt32BE, readUInt16BE, writeInt32BE, writeUInt16BE } from '../common/bytes.js';
 
 /**
  * Host encoding used in message records and message ids: IPv4 (4 bytes) or IPv6 (16 bytes),
@@ -20,7 +21,7 @@ export function encodeSocketAddress(address: string, port: number): Buffer {
     const b = Buffer.allocUnsafe(8);
     const parts = a.split('.');
     for (let i = 0; i < 4; i++) b[i] = Number(parts[i]);
-    b.writeInt32BE(port, 4);
+    writeInt32BE(b, port, 4);
     return b;
   }
   if (!isIPv6(a)) throw new Error(`not an IP address: ${address}`);
@@ -29,8 +30,8 @@ export function encodeSocketAddress(address: string, port: number): Buffer {
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const groups = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill('0'), ...t];
-  for (let i = 0; i < 8; i++) b.writeUInt16BE(parseInt(groups[i] || '0', 16), i * 2);
-  b.writeInt32BE(port, 16);
+  for (let i = 0; i < 8; i++) writeUInt16BE(b, parseInt(groups[i] || '0', 16), i * 2);
+  writeInt32BE(b, port, 16);
   return b;
 }
 
@@ -43,7 +44,7 @@ const ipv4CacheKeys = new Int32Array(IPV4_CACHE_SLOTS);
 const ipv4CacheText: (string | undefined)[] = new Array<string | undefined>(IPV4_CACHE_SLOTS);
 
 function ipv4Text(buf: Buffer, offset: number): string {
-  const v = buf.readInt32BE(offset);
+  const v = readInt32BE(buf, offset);
   const slot = (v ^ (v >>> 7) ^ (v >>> 17)) & (IPV4_CACHE_SLOTS - 1);
   const hit = ipv4CacheText[slot];
   if (hit !== undefined && ipv4CacheKeys[slot] === v) return hit;
@@ -54,10 +55,10 @@ function ipv4Text(buf: Buffer, offset: number): string {
 }
 
 export function decodeSocketAddress(buf: Buffer, offset: number, ipv6: boolean): SocketAddress {
-  if (!ipv6) return { address: ipv4Text(buf, offset), port: buf.readInt32BE(offset + 4) };
+  if (!ipv6) return { address: ipv4Text(buf, offset), port: readInt32BE(buf, offset + 4) };
   const groups: string[] = [];
-  for (let i = 0; i < 8; i++) groups.push(buf.readUInt16BE(offset + i * 2).toString(16));
-  return { address: groups.join(':'), port: buf.readInt32BE(offset + 16) };
+  for (let i = 0; i < 8; i++) groups.push(readUInt16BE(buf, offset + i * 2).toString(16));
+  return { address: groups.join(':'), port: readInt32BE(buf, offset + 16) };
 }
 
 export function formatSocketAddress(a: SocketAddress): string {

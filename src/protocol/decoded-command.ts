@@ -11,6 +11,7 @@
  */
 import { internedName, utf8Text } from '../message/string-cache.js';
 import type { RemotingCommand, SerializeType } from './remoting-command.js';
+import { readInt16BE, readInt32BE } from '../common/bytes.js';
 
 export class DecodedCommand implements RemotingCommand {
   code: number;
@@ -71,11 +72,11 @@ export function decodeExtRegion(buf: Buffer, start: number, end: number): Record
   const out: Record<string, string> = {};
   let o = start;
   while (o < end) {
-    const kl = buf.readInt16BE(o);
+    const kl = readInt16BE(buf, o);
     o += 2;
     const key = internedName(buf, o, o + kl);
     o += kl;
-    const vl = buf.readInt32BE(o);
+    const vl = readInt32BE(buf, o);
     o += 4;
     out[key] = utf8Text(buf, o, o + vl);
     o += vl;

@@ -22,6 +22,7 @@ import { internedName, utf8Text } from '../message/string-cache.js';
 import { DecodedCommand } from './decoded-command.js';
 import { asciiInt } from './decimal-text.js';
 import type { RemotingCommand } from './remoting-command.js';
+import { readInt16BE, readInt32BE } from '../common/bytes.js';
 
 export type FieldType = 'string' | 'int' | 'long' | 'boolean';
 
@@ -201,10 +202,10 @@ export function defineHeader<const S extends HeaderSpec>(name: string, spec: S):
       const end = (cmd as DecodedCommand).rawExtEnd;
       let o = (cmd as DecodedCommand).rawExtStart;
       while (o < end) {
-        const kl = buf.readInt16BE(o);
+        const kl = readInt16BE(buf, o);
         const key = internedName(buf, o + 2, o + 2 + kl);
         const vs = o + 6 + kl;
-        const ve = vs + buf.readInt32BE(o + 2 + kl);
+        const ve = vs + readInt32BE(buf, o + 2 + kl);
         o = ve;
         const i = indexByKey.get(key);
         if (i === undefined) continue;

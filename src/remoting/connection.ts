@@ -28,6 +28,7 @@ import { ResponseCode } from '../protocol/response-code.js';
 import { requestCodeName } from '../protocol/request-code.js';
 import { BIN_OPAQUE_OFFSET, DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameError, encodeFrameParts } from './frame-codec.js';
 import type { RemotingConnection, RequestHandler } from './types.js';
+import { writeInt32BE } from '../common/bytes.js';
 
 /** Where a connection finds the handler for an incoming request code. */
 export interface ProcessorTable {
@@ -226,7 +227,7 @@ export class Connection extends EventEmitter implements RemotingConnection {
     if (total > this.maxFrameBytes) return Promise.reject(new FrameError('FRAME_TOO_LARGE', `frame of ${total} bytes exceeds the ${this.maxFrameBytes}-byte limit`));
     let opaque = newOpaque();
     while (this.pending.has(opaque)) opaque = (opaque + 0x10000) | 0;
-    head.writeInt32BE(opaque, opaqueOffset);
+    writeInt32BE(head, opaque, opaqueOffset);
     return new Promise<RemotingCommand>((resolve, reject) => {
       this.awaitAnswer(opaque, code, timeoutMs, resolve, reject);
       this.writePart(head);
@@ -454,7 +455,7 @@ export class Connection extends EventEmitter implements RemotingConnection {
     // goes in, and out it goes, when the request was binary too and the object was left as built.
     const pre = res as { encoded?: Buffer; pristine?: boolean };
     if (pre.encoded !== undefined && pre.pristine === true && req.serializeType === SERIALIZE_ROCKETMQ && !this.isClosed) {
-      pre.encoded.writeInt32BE(req.opaque | 0, BIN_OPAQUE_OFFSET);
+      writeInt32BE(pre.encoded, req.opaque | 0, BIN_OPAQUE_OFFSET);
       this.writePart(pre.encoded);
       this.scheduleFlush();
       return;

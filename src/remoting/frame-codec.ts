@@ -38,6 +38,9 @@ import { RmqError } from '../common/errors.js';
 import { DecodedCommand } from '../protocol/decoded-command.js';
 import { languageCodeOf, languageNameOf } from '../protocol/language-code.js';
 import { CURRENT_VERSION, SERIALIZE_JSON, SERIALIZE_ROCKETMQ, type RemotingCommand, type SerializeType } from '../protocol/remoting-command.js';
+import { readInt16BE, readInt32BE, readUInt32BE, readUInt8, utf8Length, writeInt16BE, writeInt32BE, writeString, writeUInt32BE } from '../common/bytes.js';
+
+export { utf8Length };
 
 export const LENGTH_FIELD_BYTES = 4;
 export const HEADER_WORD_BYTES = 4;
@@ -142,45 +145,20 @@ export const BIN_EXT_FIELDS_OFFSET = FRAME_PREFIX_BYTES + BIN_HEADER_FIXED_BYTES
 export function allocBinaryFrameHead(code: number, opaque: number, flag: number, extLength: number, bodyLength: number): Buffer {
   const headerLength = BIN_HEADER_FIXED_BYTES + extLength;
   const buf = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength);
-  buf.writeInt32BE(HEADER_WORD_BYTES + headerLength + bodyLength, 0);
-  buf.writeUInt32BE(((SERIALIZE_ROCKETMQ << 24) | headerLength) >>> 0, LENGTH_FIELD_BYTES);
+  writeInt32BE(buf, HEADER_WORD_BYTES + headerLength + bodyLength, 0);
+  writeUInt32BE(buf, ((SERIALIZE_ROCKETMQ << 24) | headerLength) >>> 0, LENGTH_FIELD_BYTES);
   let o = FRAME_PREFIX_BYTES;
-  buf.writeInt16BE(code, o);
+  writeInt16BE(buf, code, o);
   buf[o + BIN_CODE] = JAVA_LANGUAGE_CODE;
-  buf.writeInt16BE(CURRENT_VERSION, o + BIN_CODE + BIN_LANGUAGE);
+  writeInt16BE(buf, CURRENT_VERSION, o + BIN_CODE + BIN_LANGUAGE);
   o = BIN_OPAQUE_OFFSET;
-  buf.writeInt32BE(opaque | 0, o);
-  buf.writeInt32BE(flag | 0, o + BIN_OPAQUE);
-  buf.writeInt32BE(0, o + BIN_OPAQUE + BIN_FLAG); // no remark
-  buf.writeInt32BE(extLength, o + BIN_OPAQUE + BIN_FLAG + BIN_REMARK_LEN);
+  writeInt32BE(buf, opaque | 0, o);
+  writeInt32BE(buf, flag | 0, o + BIN_OPAQUE);
+  writeInt32BE(buf, 0, o + BIN_OPAQUE + BIN_FLAG); // no remark
+  writeInt32BE(buf, extLength, o + BIN_OPAQUE + BIN_FLAG + BIN_REMARK_LEN);
   return buf;
 }
 
-/** Buffer's undocumented (but long-stable) direct string write, without the argument checks of write. */
-interface NativeBuffer extends Buffer {
-  latin1Write(s: string, offset: number, length: number): number;
-}
-
-/**
- * UTF-8 byte length of `s`, counted in JS: header keys and values are short and almost always ASCII,
- * where this beats a native Buffer.byteLength call per string.
- */
-export function utf8Length(s: string): number {
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
-    if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
-  }
-  return n;
-}
-
-/** Writes `s` (whose UTF-8 length is `len`) at `o`; returns the offset after it. */
-function writeString(buf: Buffer, s: string, len: number, o: number): number {
-  const n = s.length;
-  if (len !== n) return o + buf.write(s, o, len, 'utf8');
-  if (n > 64) return o + (buf as NativeBuffer).latin1Write(s, o, n);
-  for (let i = 0; i < n; i++) buf[o + i] = s.charCodeAt(i);
-  return o + n;
-}
 
 /**
  * One binary extFields entry ([int16 key length][key][int32 value length][value]), for encoders that
@@ -190,9 +168,9 @@ export function encodeBinaryExtField(key: string, value: string): Buffer {
   const kl = utf8Length(key);
   const vl = utf8Length(value);
   const b = Buffer.allocUnsafe(BIN_KEY_LEN + kl + BIN_VALUE_LEN + vl);
-  b.writeInt16BE(kl, 0);
+  writeInt16BE(b, kl, 0);
   const o = writeString(b, key, kl, BIN_KEY_LEN);
-  b.writeInt32BE(vl, o);
+  writeInt32BE(b, vl, o);
   writeString(b, value, vl, o + BIN_VALUE_LEN);
   return b;
 }
@@ -224,18 +202,18 @@ function binaryHeaderSize(cmd: RemotingCommand, lens: number[]): number {
 
 function writeBinaryHeader(cmd: RemotingCommand, lens: number[], buf: Buffer, at: number): number {
   let o = at;
-  buf.writeInt16BE(cmd.code, o);
+  writeInt16BE(buf, cmd.code, o);
   buf[o + 2] = languageCodeOf(cmd.language);
-  buf.writeInt16BE(cmd.version, o + 3);
-  buf.writeInt32BE(cmd.opaque | 0, o + 5);
-  buf.writeInt32BE(cmd.flag | 0, o + 9);
+  writeInt16BE(buf, cmd.version, o + 3);
+  writeInt32BE(buf, cmd.opaque | 0, o + 5);
+  writeInt32BE(buf, cmd.flag | 0, o + 9);
   o += 13;
   const rl = lens[0]!;
   if (rl < 0) {
-    buf.writeInt32BE(0, o);
+    writeInt32BE(buf, 0, o);
     o += BIN_REMARK_LEN;
   } else {
-    buf.writeInt32BE(rl, o);
+    writeInt32BE(buf, rl, o);
     o = writeString(buf, cmd.remark!, rl, o + BIN_REMARK_LEN);
   }
   const extLenAt = o;
@@ -248,13 +226,13 @@ function writeBinaryHeader(cmd: RemotingCommand, lens: number[], buf: Buffer, at
       if (v === undefined || v === null) continue;
       const kl = lens[i++]!;
       const vl = lens[i++]!;
-      buf.writeInt16BE(kl, o);
+      writeInt16BE(buf, kl, o);
       o = writeString(buf, k, kl, o + BIN_KEY_LEN);
-      buf.writeInt32BE(vl, o);
+      writeInt32BE(buf, vl, o);
       o = writeString(buf, typeof v === 'string' ? v : String(v), vl, o + BIN_VALUE_LEN);
     }
   }
-  buf.writeInt32BE(o - extLenAt - BIN_EXT_LEN, extLenAt);
+  writeInt32BE(buf, o - extLenAt - BIN_EXT_LEN, extLenAt);
   return o;
 }
 
@@ -282,8 +260,8 @@ export function encodeFrameParts(cmd: RemotingCommand, maxFrameBytes = DEFAULT_M
   if (headerLength > MAX_HEADER_BYTES) throw new FrameError('FRAME_TOO_LARGE', `header of ${headerLength} bytes exceeds ${MAX_HEADER_BYTES}`);
   const total = FRAME_PREFIX_BYTES + headerLength + bodyLength;
   if (total > maxFrameBytes) throw new FrameError('FRAME_TOO_LARGE', `frame of ${total} bytes exceeds the ${maxFrameBytes}-byte limit`);
-  head.writeInt32BE(total - LENGTH_FIELD_BYTES, 0);
-  head.writeUInt32BE(((type << 24) | headerLength) >>> 0, LENGTH_FIELD_BYTES);
+  writeInt32BE(head, total - LENGTH_FIELD_BYTES, 0);
+  writeUInt32BE(head, ((type << 24) | headerLength) >>> 0, LENGTH_FIELD_BYTES);
   return bodyLength === 0 ? [head] : [head, cmd.body!];
 }
 
@@ -361,22 +339,22 @@ function decodeJsonHeader(buf: Buffer, start: number, end: number): Omit<Remotin
 function decodeBinaryHeader(buf: Buffer, start: number, end: number): RemotingCommand {
   if (end - start < BIN_HEADER_FIXED_BYTES) throw malformed(`binary header of ${end - start} bytes is shorter than ${BIN_HEADER_FIXED_BYTES}`);
   let o = start;
-  const code = buf.readInt16BE(o);
+  const code = readInt16BE(buf, o);
   o += BIN_CODE;
-  const language = languageNameOf(buf.readUInt8(o));
+  const language = languageNameOf(readUInt8(buf, o));
   o += BIN_LANGUAGE;
-  const version = buf.readInt16BE(o);
+  const version = readInt16BE(buf, o);
   o += BIN_VERSION;
-  const opaque = buf.readInt32BE(o);
+  const opaque = readInt32BE(buf, o);
   o += BIN_OPAQUE;
-  const flag = buf.readInt32BE(o);
+  const flag = readInt32BE(buf, o);
   o += BIN_FLAG;
-  const remarkLength = buf.readInt32BE(o);
+  const remarkLength = readInt32BE(buf, o);
   o += BIN_REMARK_LEN;
   if (remarkLength < 0 || remarkLength > end - o - BIN_EXT_LEN) throw malformed(`binary header remark length ${remarkLength} out of bounds`);
   const remark = remarkLength === 0 ? undefined : buf.toString('utf8', o, o + remarkLength);
   o += remarkLength;
-  const extLength = buf.readInt32BE(o);
+  const extLength = readInt32BE(buf, o);
   o += BIN_EXT_LEN;
   if (extLength < 0 || extLength !== end - o) throw malformed(`binary header extFields length ${extLength} does not match the ${end - o} bytes left`);
   // Lengths are checked now (a malformed frame closes the connection here, not in a handler later);
@@ -384,11 +362,11 @@ function decodeBinaryHeader(buf: Buffer, start: number, end: number): RemotingCo
   const extStart = o;
   while (o < end) {
     if (end - o < BIN_KEY_LEN) throw malformed('truncated extFields key length');
-    const kl = buf.readInt16BE(o);
+    const kl = readInt16BE(buf, o);
     o += BIN_KEY_LEN;
     if (kl < 0 || kl > end - o - BIN_VALUE_LEN) throw malformed(`extFields key length ${kl} out of bounds`);
     o += kl;
-    const vl = buf.readInt32BE(o);
+    const vl = readInt32BE(buf, o);
     o += BIN_VALUE_LEN;
     if (vl < 0 || vl > end - o) throw malformed(`extFields value length ${vl} out of bounds`);
     o += vl;
@@ -402,9 +380,9 @@ function decodeBinaryHeader(buf: Buffer, start: number, end: number): RemotingCo
  */
 export function decodeFrame(buf: Buffer, start = 0, end = buf.length): RemotingCommand {
   if (end - start < FRAME_PREFIX_BYTES) throw malformed(`frame of ${end - start} bytes is shorter than ${FRAME_PREFIX_BYTES}`);
-  const length = buf.readInt32BE(start);
+  const length = readInt32BE(buf, start);
   if (length !== end - start - LENGTH_FIELD_BYTES) throw malformed(`length field ${length} does not match the ${end - start - LENGTH_FIELD_BYTES} bytes that follow`);
-  const headerWord = buf.readUInt32BE(start + LENGTH_FIELD_BYTES);
+  const headerWord = readUInt32BE(buf, start + LENGTH_FIELD_BYTES);
   const type = headerWord >>> 24;
   const headerLength = headerWord & MAX_HEADER_BYTES;
   const headerStart = start + FRAME_PREFIX_BYTES;
@@ -522,11 +500,11 @@ export class FrameDecoder {
         pos += take;
         if (this.lengthFilled < LENGTH_FIELD_BYTES) return;
         this.lengthFilled = 0;
-        this.begin(this.checkLength(this.lengthBytes.readInt32BE(0)));
+        this.begin(this.checkLength(readInt32BE(this.lengthBytes, 0)));
         this.append(this.lengthBytes, 0, LENGTH_FIELD_BYTES);
         continue;
       }
-      const total = this.checkLength(chunk.readInt32BE(pos));
+      const total = this.checkLength(readInt32BE(chunk, pos));
       if (n - pos >= total) {
         this.emit(chunk, pos, pos + total, onFrame);
         pos += total;

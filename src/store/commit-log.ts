@@ -26,6 +26,7 @@ import { bodyCrc, RECORD_FIXED_BYTES_V1_IPV4 } from '../message/message-record.j
 import { readInt64BE } from '../message/int64.js';
 import { offsetToFileName, type FileIO } from './file-io.js';
 import { crc32 } from 'node:zlib';
+import { readInt16BE, readInt32BE, writeInt32BE } from '../common/bytes.js';
 
 export const BLANK_MARKER_BYTES = 8;
 export const PHYSICAL_OFFSET_POS = 28;
@@ -93,36 +94,36 @@ export function storeTimestampPos(sysFlag: number): number {
  * dispatch fields, or a reason string when it is not a valid record for physical offset `phys`.
  */
 export function parseRecord(buf: Buffer, pos: number, phys: number, checkCrc: boolean): RecordView | string {
-  const size = buf.readInt32BE(pos);
-  const magic = buf.readInt32BE(pos + 4);
+  const size = readInt32BE(buf, pos);
+  const magic = readInt32BE(buf, pos + 4);
   if (magic !== MAGIC.MESSAGE_V1 && magic !== MAGIC.MESSAGE_V2) return `bad magic 0x${(magic >>> 0).toString(16)}`;
   if (size < RECORD_FIXED_BYTES_V1_IPV4) return `bad size ${size}`;
   if (readInt64BE(buf, pos + PHYSICAL_OFFSET_POS) !== phys) return 'physical offset field mismatch';
   const end = pos + size;
-  const sysFlag = buf.readInt32BE(pos + 36);
+  const sysFlag = readInt32BE(buf, pos + 36);
   // fields no checksum covers: reject values no broker writes
   if ((sysFlag & ~0x7ff) !== 0) return `bad sysFlag 0x${(sysFlag >>> 0).toString(16)}`;
-  const queueId = buf.readInt32BE(pos + 12);
+  const queueId = readInt32BE(buf, pos + 12);
   if (queueId < 0 || queueId > 0xffff) return `bad queueId ${queueId}`;
-  const qoHigh = buf.readInt32BE(pos + 20);
+  const qoHigh = readInt32BE(buf, pos + 20);
   if (qoHigh < 0 || qoHigh >= 0x10000) return 'bad queue offset'; // < 2^48: exact as a JS number, far beyond any real queue
   const bornHostLen = (sysFlag & 0x10) !== 0 ? 20 : 8;
   const storeHostLen = (sysFlag & 0x20) !== 0 ? 20 : 8;
   const tsPos = pos + 48 + bornHostLen;
   let p = tsPos + 8 + storeHostLen + 4 + 8;
   if (p + 4 > end) return 'truncated header';
-  const bodyLen = buf.readInt32BE(p);
+  const bodyLen = readInt32BE(buf, p);
   p += 4;
   if (bodyLen < 0 || p + bodyLen > end) return `bad body length ${bodyLen}`;
   if (checkCrc) {
-    const crc = buf.readInt32BE(pos + 8);
+    const crc = readInt32BE(buf, pos + 8);
     if ((crc32(buf.subarray(p, p + bodyLen)) & 0x7fffffff) !== crc) return 'body CRC mismatch';
   }
   p += bodyLen;
   let topicLen: number;
   if (magic === MAGIC.MESSAGE_V2) {
     if (p + 2 > end) return 'truncated topic length';
-    topicLen = buf.readInt16BE(p);
+    topicLen = readInt16BE(buf, p);
     p += 2;
   } else {
     if (p + 1 > end) return 'truncated topic length';
@@ -132,14 +133,14 @@ export function parseRecord(buf: Buffer, pos: number, phys: number, checkCrc: bo
   if (topicLen <= 0 || p + topicLen + 2 > end) return `bad topic length ${topicLen}`;
   const topic = buf.toString('utf8', p, p + topicLen);
   p += topicLen;
-  const propLen = buf.readInt16BE(p);
+  const propLen = readInt16BE(buf, p);
   p += 2;
   if (propLen < 0 || p + propLen !== end) return `bad properties length ${propLen}`;
   // properties never end with NUL: a zero last byte is a torn (zero-filled) tail
   if (propLen > 0 && buf[end - 1] === 0) return 'torn properties';
   const storeTimestamp = readInt64BE(buf, tsPos);
-  if (storeTimestamp <= 0 || buf.readInt32BE(pos + 40) < 0) return 'bad timestamps';
-  if (buf.readInt32BE(tsPos + 8 + storeHostLen) < 0) return 'bad reconsume times';
+  if (storeTimestamp <= 0 || readInt32BE(buf, pos + 40) < 0) return 'bad timestamps';
+  if (readInt32BE(buf, tsPos + 8 + storeHostLen) < 0) return 'bad reconsume times';
   return {
     phys,
     size,
@@ -325,8 +326,8 @@ export class CommitLog {
     const left = segStart + this.segmentSize - this.writePos;
     if (size + BLANK_MARKER_BYTES > left) {
       const m = this.room(BLANK_MARKER_BYTES);
-      m.buf.writeInt32BE(left, m.pos);
-      m.buf.writeInt32BE(MAGIC.BLANK, m.pos + 4);
+      writeInt32BE(m.buf, left, m.pos);
+      writeInt32BE(m.buf, MAGIC.BLANK, m.pos + 4);
       this.writePos += left;
       this.stage!.end = this.writePos;
       this.seal();
@@ -542,8 +543,8 @@ export class CommitLog {
     if (phys < this.minOffset() || (!ignoreCommitted && phys >= this.committed)) return null;
     const head = Buffer.allocUnsafe(8);
     if (this.read(phys, head, 0, 8, ignoreCommitted) < 8) return null;
-    const size = head.readInt32BE(0);
-    const magic = head.readInt32BE(4);
+    const size = readInt32BE(head, 0);
+    const magic = readInt32BE(head, 4);
     if (magic !== MAGIC.MESSAGE_V1 && magic !== MAGIC.MESSAGE_V2) return null;
     if (size < RECORD_FIXED_BYTES_V1_IPV4 || size > this.segmentSize) return null;
     const buf = Buffer.allocUnsafe(size);
@@ -585,8 +586,8 @@ export class CommitLog {
       phys = at;
       if (!ensure(8, seg)) return 'end of file';
       const pos = phys - cBase;
-      const size = chunk.readInt32BE(pos);
-      const magic = chunk.readInt32BE(pos + 4);
+      const size = readInt32BE(chunk, pos);
+      const magic = readInt32BE(chunk, pos + 4);
       if (magic === MAGIC.BLANK) {
         return size === segEnd - phys ? 'blank' : 'bad blank marker';
       }
@@ -641,9 +642,9 @@ export class CommitLog {
     const head = Buffer.allocUnsafe(80);
     const n = this.io.pread(seg.fd, head, 0, 80, 0);
     if (n < 80) return -1;
-    const magic = head.readInt32BE(4);
+    const magic = readInt32BE(head, 4);
     if (magic !== MAGIC.MESSAGE_V1 && magic !== MAGIC.MESSAGE_V2) return -1;
-    return readInt64BE(head, storeTimestampPos(head.readInt32BE(36)));
+    return readInt64BE(head, storeTimestampPos(readInt32BE(head, 36)));
   }
 
   /** Deletes whole segments below `offset` (retention); never the last one. */

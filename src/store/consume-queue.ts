@@ -22,6 +22,7 @@
 import type { Logger } from '../common/logger.js';
 import { readInt64BE, writeInt64BE } from '../message/int64.js';
 import { offsetToFileName, type FileIO } from './file-io.js';
+import { readInt32BE, writeInt32BE } from '../common/bytes.js';
 
 export const CQ_STORE_UNIT_SIZE = 20;
 /** Entries kept in memory for reads (twice this is allocated, to slide rarely). */
@@ -158,7 +159,7 @@ export class ConsumeQueue {
     const valid = (file: CqFile, idx: number): boolean => {
       const n = this.io.pread(file.fd, entry, 0, CQ_STORE_UNIT_SIZE, idx * CQ_STORE_UNIT_SIZE);
       if (n < CQ_STORE_UNIT_SIZE) return false;
-      return entry.readInt32BE(8) > 0 && readInt64BE(entry, 0) >= 0;
+      return readInt32BE(entry, 8) > 0 && readInt64BE(entry, 0) >= 0;
     };
     const perFile = this.fileSize / CQ_STORE_UNIT_SIZE;
     for (let i = this.files.length - 1; i >= 0 && end < 0; i--) {
@@ -171,7 +172,7 @@ export class ConsumeQueue {
           const n = this.io.pread(file.fd, chunk, 0, Math.min(chunk.length, this.fileSize - pos), pos);
           if (n < CQ_STORE_UNIT_SIZE) break;
           for (let p = 0; p + CQ_STORE_UNIT_SIZE <= n; p += CQ_STORE_UNIT_SIZE) {
-            if (!(chunk.readInt32BE(p + 8) > 0 && readInt64BE(chunk, p) >= 0)) break outer;
+            if (!(readInt32BE(chunk, p + 8) > 0 && readInt64BE(chunk, p) >= 0)) break outer;
             count++;
           }
           pos += n;
@@ -247,7 +248,7 @@ export class ConsumeQueue {
       }
       for (let i = 0; i < n; i++) {
         const phys = readInt64BE(chunk, i * CQ_STORE_UNIT_SIZE);
-        const size = chunk.readInt32BE(i * CQ_STORE_UNIT_SIZE + 8);
+        const size = readInt32BE(chunk, i * CQ_STORE_UNIT_SIZE + 8);
         if (isValidEntry(phys, size) && phys >= minPhys) {
           this.minOffset = off + i;
           return;
@@ -278,7 +279,7 @@ export class ConsumeQueue {
     }
     const p = this.pendingLen * CQ_STORE_UNIT_SIZE;
     writeInt64BE(this.pending, phys, p);
-    this.pending.writeInt32BE(size, p + 8);
+    writeInt32BE(this.pending, size, p + 8);
     writeInt64BE(this.pending, tagsCode, p + 12);
     this.pendingLen++;
     this.pendingEnd++;
@@ -518,7 +519,7 @@ export class ConsumeQueue {
     if (offset < 0 || offset >= this.maxOffset) return null;
     const b = Buffer.allocUnsafe(CQ_STORE_UNIT_SIZE);
     if (this.readEntries(offset, 1, b) !== 1) return null;
-    return { phys: readInt64BE(b, 0), size: b.readInt32BE(8), tagsCode: readInt64BE(b, 12) };
+    return { phys: readInt64BE(b, 0), size: readInt32BE(b, 8), tagsCode: readInt64BE(b, 12) };
   }
 
   /** Drops entries whose record ends past `phyEnd` (after the commit log was truncated). */
@@ -573,7 +574,7 @@ export class ConsumeQueue {
       const n = this.io.pread(f.fd, b, 0, CQ_STORE_UNIT_SIZE, lastIdx - f.start);
       if (n < CQ_STORE_UNIT_SIZE) break;
       const phys = readInt64BE(b, 0);
-      const size = b.readInt32BE(8);
+      const size = readInt32BE(b, 8);
       if (isValidEntry(phys, size) && phys + size > minPhys) break;
       this.io.close(f.fd);
       this.io.unlink(f.path);

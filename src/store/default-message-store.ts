@@ -36,6 +36,7 @@ import {
   type PutMessageResult,
   type QueryMessageResult,
 } from './types.js';
+import { readInt32BE } from '../common/bytes.js';
 
 export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
 export const DEFAULT_MESSAGE_DELAY_LEVEL = '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h';
@@ -454,8 +455,8 @@ export class DefaultMessageStore implements MessageStore {
     if (!cl.segmentFor(last.phys)) return fallback;
     const head = Buffer.alloc(8);
     const n = cl.read(last.phys, head, 0, 8, true);
-    if (n < 8 || head.readInt32BE(0) !== last.size) return fallback;
-    const magic = head.readInt32BE(4);
+    if (n < 8 || readInt32BE(head, 0) !== last.size) return fallback;
+    const magic = readInt32BE(head, 4);
     if (magic !== MAGIC.MESSAGE_V1 && magic !== MAGIC.MESSAGE_V2) return fallback;
     // validate the last dispatched record itself too (its tail may be torn)
     return last.phys;
@@ -955,7 +956,7 @@ export class DefaultMessageStore implements MessageStore {
     for (; i < got; i++) {
       const p = i * CQ_STORE_UNIT_SIZE;
       const phys = readInt64BE(entries, p);
-      const size = entries.readInt32BE(p + 8);
+      const size = readInt32BE(entries, p + 8);
       if (!isValidEntry(phys, size)) continue;
       if (phys < minPhy || phys + size > maxPhy) {
         if (physList.length === 0) status = 'MESSAGE_WAS_REMOVING';
@@ -990,8 +991,8 @@ export class DefaultMessageStore implements MessageStore {
       let rp = pos;
       for (let m = k; m <= j; m++) {
         const size = sizeList[m]!;
-        if (rp + size <= pos + n && buf.readInt32BE(rp) === size) {
-          const magic = buf.readInt32BE(rp + 4);
+        if (rp + size <= pos + n && readInt32BE(buf, rp) === size) {
+          const magic = readInt32BE(buf, rp + 4);
           if (magic === MAGIC.MESSAGE_V1 || magic === MAGIC.MESSAGE_V2) {
             const rec = buf.subarray(rp, rp + size);
             if (!filter?.isMatchedByCommitLog || filter.isMatchedByCommitLog(rec)) {
@@ -1030,9 +1031,9 @@ export class DefaultMessageStore implements MessageStore {
     if (!e || !isValidEntry(e.phys, e.size) || e.phys < this.commitLog.minOffset()) return -1;
     const head = Buffer.allocUnsafe(80);
     if (this.commitLog.read(e.phys, head, 0, 80) < 80) return -1;
-    const magic = head.readInt32BE(4);
+    const magic = readInt32BE(head, 4);
     if (magic !== MAGIC.MESSAGE_V1 && magic !== MAGIC.MESSAGE_V2) return -1;
-    return readInt64BE(head, storeTimestampPos(head.readInt32BE(36)));
+    return readInt64BE(head, storeTimestampPos(readInt32BE(head, 36)));
   }
 
   getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number {

@@ -21,6 +21,7 @@ import type { Logger } from '../common/logger.js';
 import { javaStringHashCode } from '../common/java-hash.js';
 import { readInt64BE, writeInt64BE } from '../message/int64.js';
 import type { FileIO } from './file-io.js';
+import { readInt32BE, writeInt32BE } from '../common/bytes.js';
 
 export const INDEX_HEADER_SIZE = 40;
 export const HASH_SLOT_SIZE = 4;
@@ -105,8 +106,8 @@ export class IndexFile {
     f.endTimestamp = readInt64BE(h, 8);
     f.beginPhyOffset = readInt64BE(h, 16);
     f.endPhyOffset = readInt64BE(h, 24);
-    f.hashSlotCount = h.readInt32BE(32);
-    f.indexCount = Math.max(1, Math.min(h.readInt32BE(36), indexNum));
+    f.hashSlotCount = readInt32BE(h, 32);
+    f.indexCount = Math.max(1, Math.min(readInt32BE(h, 36), indexNum));
     return f;
   }
 
@@ -124,8 +125,8 @@ export class IndexFile {
     s.fill(0, got);
     // slots pointing at entries not covered by the header were written after it: drop them
     for (let i = 0; i < this.slotNum; i++) {
-      const v = s.readInt32BE(i * 4);
-      if (v !== 0 && (v < 0 || v >= this.indexCount)) s.writeInt32BE(0, i * 4);
+      const v = readInt32BE(s, i * 4);
+      if (v !== 0 && (v < 0 || v >= this.indexCount)) writeInt32BE(s, 0, i * 4);
     }
     this.slots = s;
     this.dirtyPages = new Uint8Array(Math.ceil(bytes / PAGE));
@@ -140,7 +141,7 @@ export class IndexFile {
     const slots = this.slots!;
     const slot = keyHash % this.slotNum;
     const slotPos = slot * HASH_SLOT_SIZE;
-    let prev = slots.readInt32BE(slotPos);
+    let prev = readInt32BE(slots, slotPos);
     if (prev <= 0 || prev >= this.indexCount) prev = 0;
     if (this.indexCount <= 1) {
       this.beginTimestamp = storeTimestamp;
@@ -157,12 +158,12 @@ export class IndexFile {
       this.pending = nb;
     }
     const p = this.pendingLen * INDEX_ENTRY_SIZE;
-    this.pending.writeInt32BE(keyHash, p);
+    writeInt32BE(this.pending, keyHash, p);
     writeInt64BE(this.pending, phys, p + 4);
-    this.pending.writeInt32BE(diff, p + 12);
-    this.pending.writeInt32BE(prev, p + 16);
+    writeInt32BE(this.pending, diff, p + 12);
+    writeInt32BE(this.pending, prev, p + 16);
     this.pendingLen++;
-    slots.writeInt32BE(this.indexCount, slotPos);
+    writeInt32BE(slots, this.indexCount, slotPos);
     const page = (slotPos / PAGE) | 0;
     if (this.dirtyPages![page] === 0) {
       this.dirtyPages![page] = 1;
@@ -216,8 +217,8 @@ export class IndexFile {
       writeInt64BE(h, this.endTimestamp, 8);
       writeInt64BE(h, this.beginPhyOffset, 16);
       writeInt64BE(h, this.endPhyOffset, 24);
-      h.writeInt32BE(this.hashSlotCount, 32);
-      h.writeInt32BE(this.indexCount, 36);
+      writeInt32BE(h, this.hashSlotCount, 32);
+      writeInt32BE(h, this.indexCount, 36);
       this.headerDirty = false;
       await this.io.pwrite(this.fd, h, 0, INDEX_HEADER_SIZE, 0);
     }
@@ -241,21 +242,21 @@ export class IndexFile {
     this.commitEntries();
     const slot = keyHash % this.slotNum;
     let cur: number;
-    if (this.slots) cur = this.slots.readInt32BE(slot * HASH_SLOT_SIZE);
+    if (this.slots) cur = readInt32BE(this.slots, slot * HASH_SLOT_SIZE);
     else {
       const b = Buffer.alloc(4);
       this.io.pread(this.fd, b, 0, 4, INDEX_HEADER_SIZE + slot * HASH_SLOT_SIZE);
-      cur = b.readInt32BE(0);
+      cur = readInt32BE(b, 0);
     }
     const e = Buffer.alloc(INDEX_ENTRY_SIZE);
     const entriesAt = INDEX_HEADER_SIZE + this.slotNum * HASH_SLOT_SIZE;
     let steps = 0;
     while (cur > 0 && cur < this.indexCount && out.length < maxNum && steps++ < this.indexNum) {
       if (this.io.pread(this.fd, e, 0, INDEX_ENTRY_SIZE, entriesAt + cur * INDEX_ENTRY_SIZE) < INDEX_ENTRY_SIZE) break;
-      const h = e.readInt32BE(0);
+      const h = readInt32BE(e, 0);
       const phys = readInt64BE(e, 4);
-      const t = this.beginTimestamp + e.readInt32BE(12) * 1000;
-      const prev = e.readInt32BE(16);
+      const t = this.beginTimestamp + readInt32BE(e, 12) * 1000;
+      const prev = readInt32BE(e, 16);
       if (h === keyHash && t >= begin && t <= end) out.push(phys);
       if (prev >= cur) break; // chains only point backwards
       cur = prev;

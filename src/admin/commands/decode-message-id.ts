@@ -8,14 +8,15 @@ import { decodeOffsetMessageId } from '../../message/message-id.js';
 import { formatTimestamp } from '../../cli/format.js';
 import { requireArg, UsageError } from '../args.js';
 import { str, type AdminCommand } from '../command.js';
+import { readUInt16BE, readUInt32BE } from '../../common/bytes.js';
 
 export function decodeUniqKey(id: string, nowMs = Date.now()): { ip: string; pid: number; timestamp: number; counter: number } {
   if (!/^[0-9A-Fa-f]{32}$/.test(id)) throw new UsageError(`not a message id: ${id}`);
   const b = Buffer.from(id, 'hex');
   const ip = `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  const pid = b.readUInt16BE(4);
-  const sinceMonthStart = b.readUInt32BE(10);
-  const counter = b.readUInt16BE(14);
+  const pid = readUInt16BE(b, 4);
+  const sinceMonthStart = readUInt32BE(b, 10);
+  const counter = readUInt16BE(b, 14);
   const now = new Date(nowMs);
   let timestamp = new Date(now.getFullYear(), now.getMonth(), 1).getTime() + sinceMonthStart;
   if (timestamp > nowMs) timestamp = new Date(now.getFullYear(), now.getMonth() - 1, 1).getTime() + sinceMonthStart;

@@ -1,3 +1,4 @@
+import { writeInt32BE } from '../../common/bytes.js';
 /**
  * RocketMQ 4.x HA wire frames (store-format.md §12), plain TCP on the master's haListenPort.
  *
@@ -31,7 +32,7 @@ export function encodeReport(offset: number): Buffer {
 export function encodeTransferHeader(offset: number, size: number): Buffer {
   const b = Buffer.allocUnsafe(TRANSFER_HEADER_SIZE);
   b.writeBigInt64BE(BigInt(offset), 0);
-  b.writeInt32BE(size, 8);
+  writeInt32BE(b, size, 8);
   return b;
 }
 

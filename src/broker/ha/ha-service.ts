@@ -20,6 +20,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../common/logger.js';
 import type { MessageInner, MessageStore, PutMessageResult, PutMessageStatus } from '../../store/types.js';
 import { ChunkReader, encodeReport, encodeTransferHeader, readOffset, REPORT_SIZE, TRANSFER_HEADER_SIZE } from './ha-frames.js';
+import { readInt32BE } from '../../common/bytes.js';
 
 export interface HaConfig {
   brokerRole: 'ASYNC_MASTER' | 'SYNC_MASTER' | 'SLAVE';
@@ -262,7 +263,7 @@ class HaClient {
         while (this.reader.available >= TRANSFER_HEADER_SIZE) {
           const h = this.reader.peek(TRANSFER_HEADER_SIZE);
           const off = readOffset(h, 0);
-          const size = h.readInt32BE(8);
+          const size = readInt32BE(h, 8);
           if (size < 0 || size > 64 * 1024 * 1024) {
             this.svc.log.error({ size }, 'bad HA frame size; reconnecting');
             this.drop();

@@ -36,6 +36,7 @@ import { appendProperty, brokerRecord, removeProperties, reputRecord } from '../
 import { TagCodeFilter } from '../processors/pull-message-processor.js';
 import { MinHeap } from '../timer/min-heap.js';
 import { PERM_READ, PERM_WRITE, isReadable } from '../topic-config-manager.js';
+import { readInt32BE, writeInt32BE } from '../../common/bytes.js';
 
 export const REVIVE_GROUP = 'CID_RMQ_SYS_REVIVE_GROUP';
 export const REVIVE_QUEUE_NUM = 8;
@@ -170,7 +171,7 @@ const ckKey = (group: string, topic: string, queueId: number, startOffset: numbe
 
 /** Offset of RECONSUMETIMES in a record (after the two hosts, whose sizes depend on sysFlag). */
 function reconsumeTimesPos(rec: Buffer): number {
-  const sysFlag = rec.readInt32BE(36);
+  const sysFlag = readInt32BE(rec, 36);
   const born = sysFlag & SYS_FLAG.BORNHOST_V6 ? 20 : 8;
   const store = sysFlag & SYS_FLAG.STOREHOST_V6 ? 20 : 8;
   return 48 + born + 8 + store;
@@ -570,7 +571,7 @@ export class PopMessageService {
       let rec = records[i]!;
       if (attempt > 1) {
         rec = Buffer.from(rec);
-        rec.writeInt32BE(attempt - 1, reconsumeTimesPos(rec));
+        writeInt32BE(rec, attempt - 1, reconsumeTimesPos(rec));
       }
       let msg: MessageExt;
       try {

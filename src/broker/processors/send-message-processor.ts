@@ -24,6 +24,7 @@ import type { BrokerController } from '../broker-controller.js';
 import { appendProperty, concatProperties, hostBytes, removeProperties, reputRecord } from '../message-util.js';
 import { buildRecallHandle, TIMER_TOPIC } from '../timer/timer-message.js';
 import { isNotAllowedSendTopic, isWriteable, PERM_READ, PERM_WRITE, topicNameProblem, TopicValidator, type TopicConfig } from '../topic-config-manager.js';
+import { readInt16BE, readInt32BE } from '../../common/bytes.js';
 
 const BORN_HOST_ATTR = 'rmq.bornHost';
 /** Java's send-back requests honour the header's maxReconsumeTimes from client version V3_4_9. */
@@ -146,10 +147,10 @@ function readSendFieldsV2(buf: Buffer, start: number, end: number): SendFields |
   };
   let o = start;
   while (o < end) {
-    const kl = buf.readInt16BE(o);
+    const kl = readInt16BE(buf, o);
     if (kl !== 1) return undefined;
     const key = buf[o + 2]!;
-    const vl = buf.readInt32BE(o + 3);
+    const vl = readInt32BE(buf, o + 3);
     const vs = o + 7;
     const ve = vs + vl;
     o = ve;

@@ -13,6 +13,7 @@ import { CURRENT_VERSION, FLAG_RESPONSE, type RemotingCommand, type SerializeTyp
 import { ResponseCode } from '../../protocol/response-code.js';
 import { allocBinaryFrameHead, BIN_EXT_FIELDS_OFFSET, encodeBinaryExtField } from '../../remoting/frame-codec.js';
 import { decimalLength, writeDecimal } from '../../protocol/decimal-text.js';
+import { copyBytes, writeInt16BE, writeInt32BE } from '../../common/bytes.js';
 
 const TRAILER = Buffer.concat([encodeBinaryExtField('MSG_REGION', 'DefaultRegion'), encodeBinaryExtField('TRACE_ON', 'true')]);
 const KEY_MSG_ID = Buffer.from('msgId', 'latin1');
@@ -21,9 +22,9 @@ const KEY_QUEUE_OFFSET = Buffer.from('queueOffset', 'latin1');
 const HEX = Buffer.from('0123456789ABCDEF', 'latin1');
 
 function writeKey(buf: Buffer, key: Buffer, o: number, valueLen: number): number {
-  buf.writeInt16BE(key.length, o);
-  key.copy(buf, o + 2);
-  buf.writeInt32BE(valueLen, o + 2 + key.length);
+  writeInt16BE(buf, key.length, o);
+  copyBytes(key, buf, o + 2);
+  writeInt32BE(buf, valueLen, o + 2 + key.length);
   return o + 6 + key.length;
 }
 
@@ -64,7 +65,7 @@ export class SendOkResponse implements RemotingCommand {
     o += 16;
     o = writeDecimal(buf, queueId, writeKey(buf, KEY_QUEUE_ID, o, qLen), qLen);
     o = writeDecimal(buf, queueOffset, writeKey(buf, KEY_QUEUE_OFFSET, o, oLen), oLen);
-    o += TRAILER.copy(buf, o);
+    o += copyBytes(TRAILER, buf, o);
     this.encoded = buf;
   }
 

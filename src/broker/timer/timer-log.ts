@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../../common/logger.js';
 import { readInt64BE, writeInt64BE } from '../../message/int64.js';
+import { readInt32BE, readUInt16BE, writeInt32BE, writeUInt16BE } from '../../common/bytes.js';
 
 export const TIMER_LOG_MAGIC = 0x544c;
 export const ENTRY_FIXED = 48;
@@ -57,30 +58,30 @@ function segName(start: number): string {
 /** Encodes one entry into `buf` at `off`; returns its size. */
 export function encodeEntry(buf: Buffer, off: number, e: TimerLogEntry, key: Buffer): number {
   const size = ENTRY_FIXED + key.length;
-  buf.writeInt32BE(size, off);
-  buf.writeUInt16BE(TIMER_LOG_MAGIC, off + 4);
+  writeInt32BE(buf, size, off);
+  writeUInt16BE(buf, TIMER_LOG_MAGIC, off + 4);
   buf[off + 6] = e.type;
   buf[off + 7] = key.length;
   writeInt64BE(buf, e.queueOffset, off + 8);
   writeInt64BE(buf, e.deliverMs, off + 16);
   writeInt64BE(buf, e.phyOffset, off + 24);
-  buf.writeInt32BE(e.size, off + 32);
+  writeInt32BE(buf, e.size, off + 32);
   writeInt64BE(buf, e.writeMs, off + 36);
   key.copy(buf, off + 44);
-  buf.writeInt32BE(crc32(buf.subarray(off, off + 44 + key.length)) | 0, off + 44 + key.length);
+  writeInt32BE(buf, crc32(buf.subarray(off, off + 44 + key.length)) | 0, off + 44 + key.length);
   return size;
 }
 
 /** Decodes the entry at `off`: the entry, 'end' (zeros), or 'bad' (torn / corrupt). */
 export function decodeEntry(buf: Buffer, off: number, limit: number): { entry: TimerLogEntry; size: number } | 'end' | 'bad' {
   if (off + 4 > limit) return 'end';
-  const size = buf.readInt32BE(off);
+  const size = readInt32BE(buf, off);
   if (size === 0) return 'end';
   if (size < ENTRY_FIXED || size > ENTRY_FIXED + 255 || off + size > limit) return 'bad';
-  if (buf.readUInt16BE(off + 4) !== TIMER_LOG_MAGIC) return 'bad';
+  if (readUInt16BE(buf, off + 4) !== TIMER_LOG_MAGIC) return 'bad';
   const k = buf[off + 7]!;
   if (ENTRY_FIXED + k !== size) return 'bad';
-  if ((crc32(buf.subarray(off, off + 44 + k)) | 0) !== buf.readInt32BE(off + 44 + k)) return 'bad';
+  if ((crc32(buf.subarray(off, off + 44 + k)) | 0) !== readInt32BE(buf, off + 44 + k)) return 'bad';
   const type = buf[off + 6]!;
   if (type !== TYPE_ADD && type !== TYPE_CANCEL) return 'bad';
   return {
@@ -90,7 +91,7 @@ export function decodeEntry(buf: Buffer, off: number, limit: number): { entry: T
       queueOffset: readInt64BE(buf, off + 8),
       deliverMs: readInt64BE(buf, off + 16),
       phyOffset: readInt64BE(buf, off + 24),
-      size: buf.readInt32BE(off + 32),
+      size: readInt32BE(buf, off + 32),
       writeMs: readInt64BE(buf, off + 36),
       uniqKey: buf.toString('utf8', off + 44, off + 44 + k),
     },

@@ -29,6 +29,7 @@ import { appendProperty, removeProperties, reputRecord } from '../message-util.j
 import { MinHeap } from './min-heap.js';
 import { TimerLog, TYPE_ADD, TYPE_CANCEL } from './timer-log.js';
 import { TIMER_DEQUEUE_MS, TIMER_ENQUEUE_MS, TIMER_ROLL_TIMES, TIMER_TOPIC } from './timer-message.js';
+import { readInt32BE } from '../../common/bytes.js';
 
 export interface TimerServiceConfig {
   storePathRootDir: string;
@@ -545,7 +546,7 @@ export class TimerMessageService {
   private toRealMessage(e: TimerEntry, now: number): MessageInner | undefined {
     // One read of the known size; the record-by-offset path (two reads) only as a fallback.
     let raw = this.store.getCommitLogData(e.phyOffset, e.size);
-    if (!raw || raw.length !== e.size || raw.readInt32BE(0) !== e.size) raw = this.store.selectOneMessageByOffset(e.phyOffset);
+    if (!raw || raw.length !== e.size || readInt32BE(raw, 0) !== e.size) raw = this.store.selectOneMessageByOffset(e.phyOffset);
     if (!raw) {
       this.log?.error({ uniqKey: e.uniqKey, phyOffset: e.phyOffset }, 'parked timer message no longer in the commit log, dropped');
       return undefined;

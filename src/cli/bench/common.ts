@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { AdminClient } from '../../admin/admin-client.js';
 import { Histogram } from './histogram.js';
+import { readUInt32BE, writeUInt32BE } from '../../common/bytes.js';
 
 /** "RMQB" at body offset 0, then the send time (epoch ms, float64 LE) at offset 4. */
 export const STAMP_MAGIC = 0x524d5142;
@@ -18,13 +19,13 @@ export function nowMs(): number {
 
 export function stampBody(body: Buffer, t = nowMs()): void {
   if (body.length < STAMP_BYTES) return;
-  body.writeUInt32BE(STAMP_MAGIC, 0);
+  writeUInt32BE(body, STAMP_MAGIC, 0);
   body.writeDoubleLE(t, 4);
 }
 
 /** Send time from a stamped body, or undefined. */
 export function readStamp(body: Buffer): number | undefined {
-  if (body.length < STAMP_BYTES || body.readUInt32BE(0) !== STAMP_MAGIC) return undefined;
+  if (body.length < STAMP_BYTES || readUInt32BE(body, 0) !== STAMP_MAGIC) return undefined;
   return body.readDoubleLE(4);
 }
 

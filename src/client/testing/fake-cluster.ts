@@ -30,6 +30,7 @@ import { decodeRecord, encodeRecord } from '../../message/message-record.js';
 import { encodeSocketAddress } from '../../message/socket-address.js';
 import { createOffsetMessageId } from '../../message/message-id.js';
 import type { ClientTransport } from '../transport.js';
+import { readInt32BE, readUInt32BE } from '../../common/bytes.js';
 
 export const FAKE_NAMESRV = '127.0.0.1:9876';
 
@@ -118,7 +119,7 @@ export class FakeBroker {
   }
 
   private findByPhysicalOffset(off: number): Buffer | undefined {
-    for (const r of this.commitLog) if (r.readInt32BE(28) * 4294967296 + r.readUInt32BE(32) === off) return r;
+    for (const r of this.commitLog) if (readInt32BE(r, 28) * 4294967296 + readUInt32BE(r, 32) === off) return r;
     return undefined;
   }
 

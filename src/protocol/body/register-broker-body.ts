@@ -19,6 +19,7 @@ import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { RmqError } from '../../common/errors.js';
 import { parseFastjson, toFastjson } from './fastjson.js';
 import type { DataVersion, RegisterBrokerBody, TopicConfig, TopicConfigSerializeWrapper } from './types.js';
+import { readInt32BE, writeInt32BE } from '../../common/bytes.js';
 
 /** MQVersion V3_0_11: from this version on the body is a RegisterBrokerBody. */
 export const REGISTER_BODY_MIN_VERSION = 37;
@@ -111,7 +112,7 @@ function decodeCompressed(body: Buffer, version: number): RegisterBrokerBody {
   let pos = 0;
   const int = (): number => {
     if (pos + 4 > data.length) throw new RegisterBrokerBodyError('compressed register body truncated');
-    const v = data.readInt32BE(pos);
+    const v = readInt32BE(data, pos);
     pos += 4;
     if (v < 0) throw new RegisterBrokerBodyError(`negative length ${v} in compressed register body`);
     return v;
@@ -166,7 +167,7 @@ export function encodeRegisterBrokerBody(body: RegisterBrokerBody, compressed = 
   const chunks: Buffer[] = [];
   const putInt = (n: number) => {
     const b = Buffer.allocUnsafe(4);
-    b.writeInt32BE(n, 0);
+    writeInt32BE(b, n, 0);
     chunks.push(b);
   };
   const putText = (s: string) => {
