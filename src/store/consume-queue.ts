@@ -149,52 +149,19 @@ export class ConsumeQueue {
   }
 
   /**
-   * Finds the last valid entry after a restart. `fullScan` (after a crash) walks the last file entry by
-   * entry and stops at the first unwritten one; otherwise a binary search finds the boundary.
+   * Finds the end of the valid entries after a restart.
+   *
+   * After a crash (`fullScan`) the entries are read forward from the third-last file (as Java's
+   * ConsumeQueue.recover does) up to the first invalid one, across file boundaries: the files are
+   * written in order but not made durable in order (a flush syncs them one by one, and the kernel may
+   * write any dirty page back first), so after a power loss a later file can hold entries while an
+   * earlier one has a hole. Everything from the hole on is cut and dispatched again from the commit log.
+   * After a clean stop, where every write was synced, a binary search in the last non-empty file finds
+   * the boundary.
    */
   recover(fullScan: boolean): void {
     if (this.files.length === 0) return;
-    let end = -1;
-    const entry = Buffer.allocUnsafe(CQ_STORE_UNIT_SIZE);
-    const valid = (file: CqFile, idx: number): boolean => {
-      const n = this.io.pread(file.fd, entry, 0, CQ_STORE_UNIT_SIZE, idx * CQ_STORE_UNIT_SIZE);
-      if (n < CQ_STORE_UNIT_SIZE) return false;
-      return readInt32BE(entry, 8) > 0 && readInt64BE(entry, 0) >= 0;
-    };
-    const perFile = this.fileSize / CQ_STORE_UNIT_SIZE;
-    for (let i = this.files.length - 1; i >= 0 && end < 0; i--) {
-      const file = this.files[i]!;
-      let count = 0;
-      if (fullScan) {
-        const chunk = Buffer.allocUnsafe(Math.min(this.fileSize, 1 << 20));
-        let pos = 0;
-        outer: while (pos < this.fileSize) {
-          const n = this.io.pread(file.fd, chunk, 0, Math.min(chunk.length, this.fileSize - pos), pos);
-          if (n < CQ_STORE_UNIT_SIZE) break;
-          for (let p = 0; p + CQ_STORE_UNIT_SIZE <= n; p += CQ_STORE_UNIT_SIZE) {
-            if (!(readInt32BE(chunk, p + 8) > 0 && readInt64BE(chunk, p) >= 0)) break outer;
-            count++;
-          }
-          pos += n;
-        }
-      } else {
-        // entries are written in order: valid ... valid, unwritten ...; find the first unwritten one
-        let lo = 0;
-        let hi = perFile;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (valid(file, mid)) lo = mid + 1;
-          else hi = mid;
-        }
-        count = lo;
-      }
-      if (count > 0) end = file.start + count * CQ_STORE_UNIT_SIZE;
-      else if (i === this.files.length - 1 && this.files.length > 1) {
-        // an empty last file: keep it, the previous one holds the end
-        continue;
-      } else if (i === 0) end = file.start;
-    }
-    if (end < 0) end = this.files[0]!.start;
+    const end = fullScan ? this.scanValidEnd() : this.searchValidEnd();
     this.maxOffset = end / CQ_STORE_UNIT_SIZE;
     this.writtenEnd = this.maxOffset;
     this.tailLen = 0;
@@ -207,6 +174,59 @@ export class ConsumeQueue {
       if (last && isValidEntry(last.phys, last.size)) this.maxPhysicEnd = last.phys + last.size;
     }
     this.minOffset = this.files.length ? this.files[0]!.start / CQ_STORE_UNIT_SIZE : 0;
+  }
+
+  /** Byte position after the last entry of the unbroken run that starts at the third-last file. */
+  private scanValidEnd(): number {
+    const first = Math.max(0, this.files.length - 3);
+    let end = this.files[first]!.start;
+    const chunk = Buffer.allocUnsafe(Math.min(this.fileSize, 1 << 20));
+    // a queue's first file may begin with unused entries (the queue starts past them): skip those
+    let started = first > 0;
+    for (let i = first; i < this.files.length; i++) {
+      const file = this.files[i]!;
+      if (file.start !== end) break; // a missing file: the run ends before it
+      let pos = 0;
+      while (pos < this.fileSize) {
+        const n = this.io.pread(file.fd, chunk, 0, Math.min(chunk.length, this.fileSize - pos), pos);
+        let p = 0;
+        for (; p + CQ_STORE_UNIT_SIZE <= n; p += CQ_STORE_UNIT_SIZE) {
+          const valid = readInt32BE(chunk, p + 8) > 0 && readInt64BE(chunk, p) >= 0;
+          if (valid) started = true;
+          else if (started) return file.start + pos + p;
+        }
+        if (p === 0) return started ? file.start + pos : this.files[0]!.start;
+        pos += p;
+      }
+      if (!started) return this.files[0]!.start;
+      end = file.start + this.fileSize;
+    }
+    return end;
+  }
+
+  /** Byte position after the last valid entry of the last non-empty file (a binary search). */
+  private searchValidEnd(): number {
+    const entry = Buffer.allocUnsafe(CQ_STORE_UNIT_SIZE);
+    const valid = (file: CqFile, idx: number): boolean => {
+      const n = this.io.pread(file.fd, entry, 0, CQ_STORE_UNIT_SIZE, idx * CQ_STORE_UNIT_SIZE);
+      if (n < CQ_STORE_UNIT_SIZE) return false;
+      return readInt32BE(entry, 8) > 0 && readInt64BE(entry, 0) >= 0;
+    };
+    const perFile = this.fileSize / CQ_STORE_UNIT_SIZE;
+    for (let i = this.files.length - 1; i >= 0; i--) {
+      const file = this.files[i]!;
+      // entries are written in order: valid ... valid, unwritten ...; find the first unwritten one
+      let lo = 0;
+      let hi = perFile;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (valid(file, mid)) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo > 0) return file.start + lo * CQ_STORE_UNIT_SIZE;
+      // an empty last file: the previous one holds the end
+    }
+    return this.files[0]!.start;
   }
 
   private truncateBytes(end: number): void {

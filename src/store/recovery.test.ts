@@ -130,7 +130,7 @@ test('random bit flips in the tail: recovery keeps a valid prefix, never a damag
         await s.shutdown();
       }
     }),
-    { seed, numRuns: 150 },
+    { seed, numRuns: 150, includeErrorInReport: true },
   );
 });
 
@@ -183,7 +183,7 @@ test('power loss with SYNC_FLUSH: no acknowledged message is lost (file layer dr
       assert.ok(total >= acked.size);
       await s.shutdown();
     }),
-    { seed, numRuns: 15 },
+    { seed, numRuns: 15, includeErrorInReport: true },
   );
 });
 
@@ -199,6 +199,31 @@ test('process crash with ASYNC_FLUSH loses nothing written; consume queues and i
   assert.equal(s.queryMessage('R', 'k42', 5, 0, Number.MAX_SAFE_INTEGER).messages.length, 1);
   const more = await fill(s, 10, 'R', 100);
   assert.equal(decodeRecord(more[0]!).queueOffset, 100);
+  await s.shutdown();
+});
+
+test('a crash that left a hole in an earlier consume-queue file (a later file made durable first): the hole is refilled from the commit log', async () => {
+  const io = new FaultFileIO();
+  // 100 entries per consume-queue file
+  const cfg = testConfig('/h', { mappedFileSizeConsumeQueue: 20 * 100 });
+  let s = await open(io, cfg);
+  const recs = await fill(s, 250);
+  await s.shutdown();
+  const files = io.readdir('/h/consumequeue/R/0').sort();
+  assert.equal(files.length, 3);
+  // the tail of the first file and of the second never reached the disk; the third file did
+  for (const [file, from, to] of [[files[0]!, 90, 100], [files[1]!, 170, 200]] as const) {
+    const fd = io.open(`/h/consumequeue/R/0/${file}`, 'r+');
+    const base = Number(file) / 20;
+    io.pwriteSync(fd, Buffer.alloc((to - from) * 20), 0, (to - from) * 20, (from - base) * 20);
+    io.close(fd);
+  }
+  io.close(io.open('/h/abort', 'w+')); // as after a crash
+  s = await open(io, cfg);
+  assert.deepEqual(readQueue(s, 'R', 0), recs);
+  assert.equal(s.getMaxOffsetInQueue('R', 0), 250);
+  const more = await fill(s, 5, 'R', 250);
+  assert.equal(decodeRecord(more[0]!).queueOffset, 250);
   await s.shutdown();
 });
 
