@@ -276,7 +276,7 @@ export class BrokerController {
   /** Puts one message, rewriting it for the schedule topic when it carries DELAY. */
   putMessage(msg: MessageInner): Promise<PutMessageResult> {
     if (this.config.timerWheelEnable) {
-      const t = applyTimerProperties(msg, Date.now(), this.config.timerMaxDelaySec * 1000);
+      const t = applyTimerProperties(msg, Date.now, this.config.timerMaxDelaySec * 1000);
       if (t.kind === 'illegal') return Promise.resolve({ status: 'MESSAGE_ILLEGAL', remark: t.remark });
     }
     if (msg.properties.includes('DELAY\u0001')) applyDelayLevel(msg, this.delayLevels, Date.now());

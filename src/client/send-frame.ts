@@ -27,7 +27,7 @@ import { RequestCode } from '../protocol/request-code.js';
 import type { Properties } from '../message/properties.js';
 import { decimalLength, writeDecimal } from '../protocol/decimal-text.js';
 import { allocBinaryFrameHead, BIN_EXT_FIELDS_OFFSET, BIN_OPAQUE_OFFSET, encodeBinaryExtField, utf8Length } from '../remoting/frame-codec.js';
-import { writeInt16BE, writeInt32BE } from '../common/bytes.js';
+import { copyBytes, writeInt16BE, writeInt32BE } from '../common/bytes.js';
 
 /** Where the connection writes the opaque. */
 export const OPAQUE_OFFSET_IN_FRAME = BIN_OPAQUE_OFFSET;
@@ -38,7 +38,7 @@ export const OPAQUE_OFFSET_IN_FRAME = BIN_OPAQUE_OFFSET;
  */
 function writeText(buf: Buffer, s: string, o: number): number {
   const n = s.length;
-  if (n > 64) return o + buf.write(s, o, 'utf8');
+  if (n > 24) return o + buf.write(s, o, 'utf8'); // a native call beats a JS loop past ~24 characters
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x80) return o + buf.write(s, o, 'utf8');
@@ -112,7 +112,7 @@ export function encodeSendFrameHead(
   // opaque 0: the connection sets it
   const buf = allocBinaryFrameHead(RequestCode.SEND_MESSAGE_V2, 0, 0, extLen, bodyLength);
   let o = BIN_EXT_FIELDS_OFFSET;
-  o += staticFields.copy(buf, o);
+  o += copyBytes(staticFields, buf, o);
   for (let i = 0; i < 5; i++) {
     writeInt16BE(buf, 1, o);
     buf[o + 2] = NUMERIC_KEYS[i]!;

@@ -172,6 +172,7 @@ export class DefaultMessageStore implements MessageStore {
   private readonly index: IndexService;
   private readonly queues = new Map<string, Map<number, ConsumeQueue>>();
   private listener: MessageArrivingListener | undefined;
+  private commitListener: ((committed: number) => void) | undefined;
 
   private running = false;
   private starting = false;
@@ -536,7 +537,7 @@ export class DefaultMessageStore implements MessageStore {
       const keys = findProperty(properties, NEEDLE_KEYS);
       if (uniq || keys) {
         try {
-          this.index.build(topic, uniq, keys, phys, storeTimestamp, this.now());
+          this.index.build(topic, uniq, keys, phys, storeTimestamp, this.now); // the clock is read only to name a new index file
         } catch (e) {
           // the index is a look-up aid: a full disk must not stop dispatch (rebuilt from the log after a restart)
           this.logDispatchError(e, 'index');
@@ -731,6 +732,13 @@ export class DefaultMessageStore implements MessageStore {
       this.log.error({ err: e }, 'dispatch after a commit-log write failed');
     }
     this.answerAppends(first, i);
+    if (this.commitListener) {
+      try {
+        this.commitListener(committed);
+      } catch (e) {
+        this.log.error({ err: e }, 'commit listener threw');
+      }
+    }
     if (i >= recs.length) {
       recs.length = 0;
       this.recordHead = 0;
@@ -1147,6 +1155,10 @@ export class DefaultMessageStore implements MessageStore {
 
   setMessageArrivingListener(listener: MessageArrivingListener | undefined): void {
     this.listener = listener;
+  }
+
+  setCommitListener(listener: ((committed: number) => void) | undefined): void {
+    this.commitListener = listener;
   }
 
   getRuntimeInfo(): Record<string, string> {

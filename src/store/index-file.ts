@@ -331,7 +331,7 @@ export class IndexService {
     return last && last.indexCount > 1 ? last.endPhyOffset + 1 : 0;
   }
 
-  private active(nowMs: number): IndexFile {
+  private active(clock: () => number): IndexFile {
     let f = this.files.at(-1);
     if (f && f.isFull()) {
       f.commitEntries();
@@ -340,7 +340,7 @@ export class IndexService {
       f = undefined;
     }
     if (!f) {
-      f = IndexFile.create(this.io, this.dir, nowMs, this.slotNum, this.indexNum);
+      f = IndexFile.create(this.io, this.dir, clock(), this.slotNum, this.indexNum);
       this.files.push(f);
     }
     f.activate();
@@ -348,16 +348,16 @@ export class IndexService {
   }
 
   /** Indexes one record's keys (UNIQ_KEY and every KEYS token). Skips records already indexed. */
-  build(topic: string, uniqKey: string | undefined, keys: string | undefined, phys: number, storeTimestamp: number, nowMs: number): void {
+  build(topic: string, uniqKey: string | undefined, keys: string | undefined, phys: number, storeTimestamp: number, clock: () => number): void {
     const last = this.files.at(-1);
     if (last && last.indexCount > 1 && phys <= last.endPhyOffset) return;
-    if (uniqKey) this.active(nowMs).put(indexKeyHashOf(topic, uniqKey), phys, storeTimestamp);
+    if (uniqKey) this.active(clock).put(indexKeyHashOf(topic, uniqKey), phys, storeTimestamp);
     if (keys) {
       let from = 0;
       for (;;) {
         let sp = keys.indexOf(' ', from);
         if (sp < 0) sp = keys.length;
-        if (sp > from) this.active(nowMs).put(indexKeyHashOf(topic, keys, from, sp), phys, storeTimestamp);
+        if (sp > from) this.active(clock).put(indexKeyHashOf(topic, keys, from, sp), phys, storeTimestamp);
         if (sp >= keys.length) break;
         from = sp + 1;
       }

@@ -217,6 +217,8 @@ export interface MessageStore {
   appendToCommitLog(startOffset: number, data: Buffer): Promise<boolean>;
 
   setMessageArrivingListener(listener: MessageArrivingListener | undefined): void;
+  /** Called after each commit-log write with the new committed end (replication wakes its transfers here). */
+  setCommitListener(listener: ((committed: number) => void) | undefined): void;
   /** Key/value runtime stats for GET_BROKER_RUNTIME_INFO. */
   getRuntimeInfo(): Record<string, string>;
 }

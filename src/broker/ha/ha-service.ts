@@ -537,14 +537,20 @@ export class HaService {
       const why = this.writeGate?.();
       return why === undefined ? undefined : { status: 'SERVICE_NOT_AVAILABLE', remark: why };
     };
-    // one .then per put, no async frames: this is every send's path
+    // Transfers are woken once per commit-log write; a put waits on the slave only on a SYNC_MASTER
+    // (this is every send's path: no promise layer of its own otherwise, no async frames).
+    store.setCommitListener(() => this.notifyNewData());
     store.putMessage = (m: MessageInner) => {
       const no = refused();
-      return no !== undefined ? Promise.resolve(no) : put(m).then((r) => this.afterPut(r, waitStoreMsgOk(m)));
+      if (no !== undefined) return Promise.resolve(no);
+      if (this.cfg().brokerRole !== 'SYNC_MASTER' || !waitStoreMsgOk(m)) return put(m);
+      return put(m).then((r) => this.afterPut(r, true));
     };
     store.putMessages = (ms: MessageInner[]) => {
       const no = refused();
-      return no !== undefined ? Promise.resolve(no) : puts(ms).then((r) => this.afterPut(r, ms.length === 0 || waitStoreMsgOk(ms[0]!)));
+      if (no !== undefined) return Promise.resolve(no);
+      if (this.cfg().brokerRole !== 'SYNC_MASTER' || ms.length === 0 || !waitStoreMsgOk(ms[0]!)) return puts(ms);
+      return puts(ms).then((r) => this.afterPut(r, true));
     };
   }
 

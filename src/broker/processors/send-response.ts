@@ -13,7 +13,7 @@ import { CURRENT_VERSION, FLAG_RESPONSE, type RemotingCommand, type SerializeTyp
 import { ResponseCode } from '../../protocol/response-code.js';
 import { allocBinaryFrameHead, BIN_EXT_FIELDS_OFFSET, encodeBinaryExtField } from '../../remoting/frame-codec.js';
 import { decimalLength, writeDecimal } from '../../protocol/decimal-text.js';
-import { copyBytes, writeInt16BE, writeInt32BE } from '../../common/bytes.js';
+import { copyBytes, writeInt16BE, writeInt32BE, writeString } from '../../common/bytes.js';
 
 const TRAILER = Buffer.concat([encodeBinaryExtField('MSG_REGION', 'DefaultRegion'), encodeBinaryExtField('TRACE_ON', 'true')]);
 const KEY_MSG_ID = Buffer.from('msgId', 'latin1');
@@ -56,7 +56,7 @@ export class SendOkResponse implements RemotingCommand {
     const extLen = 6 + KEY_MSG_ID.length + idLen + 6 + KEY_QUEUE_ID.length + qLen + 6 + KEY_QUEUE_OFFSET.length + oLen + TRAILER.length;
     const buf = allocBinaryFrameHead(ResponseCode.SUCCESS, req.opaque, FLAG_RESPONSE, extLen, 0);
     let o = writeKey(buf, KEY_MSG_ID, BIN_EXT_FIELDS_OFFSET, idLen);
-    o += buf.write(hostHex, o, hostHex.length, 'latin1');
+    o = writeString(buf, hostHex, hostHex.length, o);
     // 16 hex digits of the offset (below 2^53: split in two 32-bit halves)
     const hi = Math.floor(phys / 4294967296);
     const lo = phys - hi * 4294967296;

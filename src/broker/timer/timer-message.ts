@@ -29,7 +29,7 @@ export function timerIllegalRemark(maxDelayMs: number): string {
 }
 
 /** Rewrites `msg` in place when it is a timer message to park. */
-export function applyTimerProperties(msg: MessageInner, now: number, maxDelayMs: number): TimerTransform {
+export function applyTimerProperties(msg: MessageInner, clock: () => number, maxDelayMs: number): TimerTransform {
   const p = msg.properties;
   // Cheap exit for the common case: no timer property at all.
   if (!p.includes('TIMER_')) return NONE;
@@ -49,6 +49,7 @@ export function applyTimerProperties(msg: MessageInner, now: number, maxDelayMs:
   if (raw === undefined) return NONE;
   if (!INT.test(raw.trim())) return { kind: 'illegal', remark: `timer message illegal, ${sec !== undefined ? 'TIMER_DELAY_SEC' : ms !== undefined ? 'TIMER_DELAY_MS' : 'TIMER_DELIVER_MS'}="${raw}" is not an integer` };
   const v = Number(raw.trim());
+  const now = clock(); // read only for timer messages: a clock read per send is measurable
   const deliverMs = sec !== undefined ? now + v * 1000 : ms !== undefined ? now + v : v;
   if (deliverMs <= now) return NONE;
   if (deliverMs - now > maxDelayMs) return { kind: 'illegal', remark: timerIllegalRemark(maxDelayMs) };
