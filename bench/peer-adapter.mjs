@@ -61,7 +61,7 @@ function stopChild(child) {
 // are native code. So before the harness measures anything, WARMUP_MSGS sends go through the same
 // paths to a separate topic, as they would have in any broker that has been up for a while.
 // RMQ_PEER_WARMUP=0 skips it.
-const WARMUP_MSGS = 60_000;
+const WARMUP_MSGS = Number(process.env.RMQ_PEER_WARMUP_MSGS ?? 60_000);
 async function warmUp(namesrvAddr, DefaultMQProducer, Message) {
   const p = new DefaultMQProducer({ producerGroup: 'peer_bench_warmup', namesrvAddr, instanceName: `peer-warmup-${process.pid}`, compressMsgBodyOverHowmuch: 1 << 30, sendMsgTimeout: 30_000 });
   await p.start();

@@ -445,6 +445,14 @@ export class Connection extends EventEmitter implements RemotingConnection {
     }
   }
 
+  reply(req: RemotingCommand, res: RemotingCommand | null): void {
+    this.answer(req, (req.flag & FLAG_ONEWAY) !== 0, res);
+  }
+
+  replyFailure(req: RemotingCommand, err: unknown): void {
+    this.answerFailure(req, (req.flag & FLAG_ONEWAY) !== 0, err);
+  }
+
   private answer(req: RemotingCommand, oneway: boolean, res: RemotingCommand | null): void {
     if (res === null || res === undefined || oneway) return;
     if (typeof res !== 'object' || !Number.isInteger(res.code)) {

@@ -36,6 +36,13 @@ export interface RemotingConnection {
   invokeOneway(cmd: RemotingCommand): Promise<void>;
   /** Sends a response (used by handlers that answered null). No-op if closed. */
   sendResponse(cmd: RemotingCommand): void;
+  /**
+   * Answers `req` later, exactly as if the handler had returned `res` (or thrown `err`): the request's
+   * opaque and serialization, nothing for a oneway request. For handlers that answered null and then
+   * complete, without a promise layer of their own.
+   */
+  reply?(req: RemotingCommand, res: RemotingCommand | null): void;
+  replyFailure?(req: RemotingCommand, err: unknown): void;
   close(): void;
   on(event: 'close', listener: () => void): this;
 }

@@ -199,6 +199,9 @@ function readSendFieldsV2(buf: Buffer, start: number, end: number): SendFields |
   return f;
 }
 
+/** send() answered on the connection itself, later. */
+const ANSWERED_LATER: unique symbol = Symbol('answered later');
+
 export class SendMessageProcessor {
   private readonly b: BrokerController;
   private readonly clusterProp: string;
@@ -238,14 +241,18 @@ export class SendMessageProcessor {
     return h;
   }
 
-  /** Not async: refusals answer synchronously, a store put costs one promise (no generator frames). */
+  /**
+   * Not async: refusals answer synchronously; a single put is answered on the connection from the
+   * put's own `.then` (no promise layers of the processor's or the connection's, no generator frames).
+   */
   processSend(req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand | null> | RemotingCommand | null {
     const res = this.send(req, conn);
+    if (res === ANSWERED_LATER) return null;
     if (!isOneway(req)) return res;
     return res instanceof Promise ? res.then(() => null) : null;
   }
 
-  private send(req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> | RemotingCommand {
+  private send(req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> | RemotingCommand | typeof ANSWERED_LATER {
     const b = this.b;
     const h = readSendFields(req);
     const { short, producerGroup, defaultTopic, defaultTopicQueueNums, bornTimestamp, flag } = h;
@@ -339,6 +346,22 @@ export class SendMessageProcessor {
       preparedTransactionOffset: 0,
     };
     const put = prepared ? b.transactionService.prepare(msg, producerGroup) : b.putMessage(msg);
+    if (conn.reply !== undefined && conn.replyFailure !== undefined) {
+      put.then(
+        (r) => {
+          let res: RemotingCommand;
+          try {
+            res = this.answerPut(req, r, queueId, msg, topic);
+          } catch (e) {
+            conn.replyFailure!(req, e);
+            return;
+          }
+          conn.reply!(req, res);
+        },
+        (e: unknown) => conn.replyFailure!(req, e),
+      );
+      return ANSWERED_LATER;
+    }
     return put.then((r) => this.answerPut(req, r, queueId, msg, topic));
   }
 
