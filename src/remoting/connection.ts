@@ -4,9 +4,10 @@
  * requests to a processor table shared with its server or client.
  *
  * Writes are coalesced: the frames produced in one event-loop turn (many responses to one chunk of
- * pipelined requests, many pipelined sends) are gathered and, in setImmediate or every
- * COALESCE_FLUSH_BYTES, copied into one buffer and handed to the socket with one write. One socket write per turn instead of two per frame: each
- * Writable.write costs more than copying a few KiB, and the kernel sees one large send. Bodies of
+ * pipelined requests, many pipelined sends) are copied as they come into one output buffer, which in
+ * setImmediate or every COALESCE_FLUSH_BYTES goes to the socket with one write. One socket write per
+ * turn instead of two per frame: each Writable.write costs more than copying a few KiB, and the kernel
+ * sees one large send. A pre-encoded response writes itself straight into that buffer. Bodies of
  * COALESCE_MAX_PART_BYTES or more are not copied but written as their own chunk (corked together with
  * the rest).
  */
@@ -27,8 +28,8 @@ import {
 import { ResponseCode } from '../protocol/response-code.js';
 import { requestCodeName } from '../protocol/request-code.js';
 import { BIN_OPAQUE_OFFSET, DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameError, encodeFrameParts } from './frame-codec.js';
-import type { RemotingConnection, RequestHandler } from './types.js';
-import { writeInt32BE } from '../common/bytes.js';
+import type { PreEncodedResponse, RemotingConnection, RequestHandler } from './types.js';
+import { copyBytes, writeInt32BE } from '../common/bytes.js';
 
 /** Where a connection finds the handler for an incoming request code. */
 export interface ProcessorTable {
@@ -105,6 +106,13 @@ const COALESCE_MAX_PART_BYTES = 16 * 1024;
  * 215-236k msg/s, the broker at 94 % of a core instead of 85 %).
  */
 const COALESCE_FLUSH_BYTES = 32 * 1024;
+/**
+ * Output buffer sizes: at least this, at most OUT_MAX_BYTES (the flush threshold and room for one more
+ * send; a larger buffer is mostly left unused, and what is allocated beyond use still counts as
+ * external memory towards the next garbage collection).
+ */
+const OUT_MIN_BYTES = 512;
+const OUT_MAX_BYTES = COALESCE_FLUSH_BYTES + 4096;
 
 const DUMP_BAD_FRAMES = process.env.RMQ_DUMP_BAD_FRAMES === '1';
 /** setTimeout's largest delay; longer timeouts are capped (about 24.8 days). */
@@ -139,9 +147,15 @@ export class Connection extends EventEmitter implements RemotingConnection {
    */
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweepAt = Infinity;
-  /** Small parts gathered this turn (copied into one buffer at flush), and their size. */
-  private pendingParts: Buffer[] = [];
-  private pendingBytes = 0;
+  /**
+   * This turn's small output, copied in as it comes: [outStart, outPos) is not yet handed on; what was
+   * sealed before outStart belongs to the socket and is never written again. Dropped at each flush, so
+   * an idle connection holds none; the next one is sized from the last flush (outHint).
+   */
+  private out: Buffer | null = null;
+  private outStart = 0;
+  private outPos = 0;
+  private outHint = OUT_MIN_BYTES;
   /** Chunks ready for the socket (coalesced runs and large bodies), in order. */
   private readyChunks: Buffer[] = [];
   private readyBytes = 0;
@@ -300,13 +314,29 @@ export class Connection extends EventEmitter implements RemotingConnection {
       this.readyChunks.push(part);
       this.readyBytes += part.length;
     } else {
-      this.pendingParts.push(part);
-      this.pendingBytes += part.length;
+      const at = this.reserve(part.length); // first: it may start a new buffer
+      copyBytes(part, this.out!, at);
     }
   }
 
+  /** Room for `n` bytes at the end of the output buffer (`this.out`); returns where they go. */
+  private reserve(n: number): number {
+    const out = this.out;
+    if (out === null || this.outPos + n > out.length) {
+      this.sealPending();
+      // out of room within a turn: this connection is busy, take the largest size from now on
+      if (out !== null) this.outHint = OUT_MAX_BYTES;
+      this.out = Buffer.allocUnsafe(Math.max(n, this.outHint));
+      this.outStart = 0;
+      this.outPos = 0;
+    }
+    const at = this.outPos;
+    this.outPos = at + n;
+    return at;
+  }
+
   private scheduleFlush(): void {
-    if (this.pendingBytes + this.readyBytes >= COALESCE_FLUSH_BYTES) {
+    if (this.outPos - this.outStart + this.readyBytes >= COALESCE_FLUSH_BYTES) {
       this.flush();
     } else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -314,21 +344,24 @@ export class Connection extends EventEmitter implements RemotingConnection {
     }
   }
 
-  /** Turns the gathered small parts into one chunk. */
+  /** Hands the output gathered since the last seal on as one chunk. */
   private sealPending(): void {
-    const n = this.pendingParts.length;
-    if (n === 0) return;
-    const chunk = n === 1 ? this.pendingParts[0]! : Buffer.concat(this.pendingParts, this.pendingBytes);
+    if (this.outPos === this.outStart) return;
+    const chunk = this.out!.subarray(this.outStart, this.outPos);
     this.readyChunks.push(chunk);
     this.readyBytes += chunk.length;
-    this.pendingParts = [];
-    this.pendingBytes = 0;
+    this.outStart = this.outPos;
   }
 
   /** Hands everything gathered to the socket. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
     this.sealPending();
+    if (this.out !== null) {
+      // the next turn's buffer: room for twice what this one held, shrinking by half at most per turn
+      this.outHint = Math.min(OUT_MAX_BYTES, Math.max(OUT_MIN_BYTES, 2 * this.outPos, this.outHint >>> 1));
+      this.out = null;
+    }
     const chunks = this.readyChunks;
     if (chunks.length === 0) return;
     this.readyChunks = [];
@@ -461,10 +494,10 @@ export class Connection extends EventEmitter implements RemotingConnection {
     }
     // A response already encoded as a binary frame (broker/processors/send-response.ts): its opaque
     // goes in, and out it goes, when the request was binary too and the object was left as built.
-    const pre = res as { encoded?: Buffer; pristine?: boolean };
-    if (pre.encoded !== undefined && pre.pristine === true && req.serializeType === SERIALIZE_ROCKETMQ && !this.isClosed) {
-      writeInt32BE(pre.encoded, req.opaque | 0, BIN_OPAQUE_OFFSET);
-      this.writePart(pre.encoded);
+    const pre = res as Partial<PreEncodedResponse>;
+    if (pre.encodeInto !== undefined && pre.pristine === true && req.serializeType === SERIALIZE_ROCKETMQ && !this.isClosed) {
+      const at = this.reserve(pre.encodedLength!); // first: it may start a new buffer
+      pre.encodeInto(this.out!, at, req.opaque | 0);
       this.scheduleFlush();
       return;
     }

@@ -143,20 +143,26 @@ export const BIN_EXT_FIELDS_OFFSET = FRAME_PREFIX_BYTES + BIN_HEADER_FIXED_BYTES
  * no remark); the extFields go at BIN_EXT_FIELDS_OFFSET, a body of `bodyLength` bytes after the buffer.
  */
 export function allocBinaryFrameHead(code: number, opaque: number, flag: number, extLength: number, bodyLength: number): Buffer {
+  const buf = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + BIN_HEADER_FIXED_BYTES + extLength);
+  writeBinaryFrameHead(buf, 0, code, opaque, flag, extLength, bodyLength);
+  return buf;
+}
+
+/** allocBinaryFrameHead's fields written at `at` of a caller's buffer; returns where the extFields go. */
+export function writeBinaryFrameHead(buf: Buffer, at: number, code: number, opaque: number, flag: number, extLength: number, bodyLength: number): number {
   const headerLength = BIN_HEADER_FIXED_BYTES + extLength;
-  const buf = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength);
-  writeInt32BE(buf, HEADER_WORD_BYTES + headerLength + bodyLength, 0);
-  writeUInt32BE(buf, ((SERIALIZE_ROCKETMQ << 24) | headerLength) >>> 0, LENGTH_FIELD_BYTES);
-  let o = FRAME_PREFIX_BYTES;
+  writeInt32BE(buf, HEADER_WORD_BYTES + headerLength + bodyLength, at);
+  writeUInt32BE(buf, ((SERIALIZE_ROCKETMQ << 24) | headerLength) >>> 0, at + LENGTH_FIELD_BYTES);
+  let o = at + FRAME_PREFIX_BYTES;
   writeInt16BE(buf, code, o);
   buf[o + BIN_CODE] = JAVA_LANGUAGE_CODE;
   writeInt16BE(buf, CURRENT_VERSION, o + BIN_CODE + BIN_LANGUAGE);
-  o = BIN_OPAQUE_OFFSET;
+  o = at + BIN_OPAQUE_OFFSET;
   writeInt32BE(buf, opaque | 0, o);
   writeInt32BE(buf, flag | 0, o + BIN_OPAQUE);
   writeInt32BE(buf, 0, o + BIN_OPAQUE + BIN_FLAG); // no remark
   writeInt32BE(buf, extLength, o + BIN_OPAQUE + BIN_FLAG + BIN_REMARK_LEN);
-  return buf;
+  return at + BIN_EXT_FIELDS_OFFSET;
 }
 
 

@@ -21,6 +21,17 @@ export type RequestHandler = (
   conn: RemotingConnection,
 ) => Promise<RemotingCommand | null> | RemotingCommand | null;
 
+/**
+ * A response that can write its own binary frame (broker/processors/send-response.ts): the connection
+ * reserves encodedLength bytes of its output buffer and has it write there, when the request was binary
+ * and the object is still `pristine` (nobody changed its fields).
+ */
+export interface PreEncodedResponse {
+  readonly encodedLength: number;
+  readonly pristine: boolean;
+  encodeInto(buf: Buffer, at: number, opaque: number): void;
+}
+
 /** One TCP connection, either side of it. Both sides may send requests. */
 export interface RemotingConnection {
   /** "ip:port" of the peer. */

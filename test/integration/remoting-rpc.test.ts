@@ -117,6 +117,34 @@ test('remoting: 2000 pipelined requests answered out of order are matched by opa
   assert.equal(client.connectedAddresses().length, 1, 'one connection per address');
 });
 
+test('remoting: bursts of frames of every size through the output buffer arrive whole and in order', async () => {
+  // sizes around the buffer limits (512 B first buffer, 36 KiB largest, 16 KiB written uncopied),
+  // in bursts of different lengths, so buffers fill mid-turn, get sealed, and are replaced
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const sizes = [0, 1, 100, 511, 512, 600, 4095, 4096, 16 * 1024 - 1, 16 * 1024, 20_000, 36 * 1024, 40_000];
+  for (const burst of [1, 3, 50, 400]) {
+    const calls: Array<Promise<RemotingCommand>> = [];
+    const bodies: Buffer[] = [];
+    for (let i = 0; i < burst; i++) {
+      const body = Buffer.alloc(sizes[rnd(sizes.length)]! + rnd(3), i & 0xff);
+      if (body.length >= 2) body.writeUInt16BE(i & 0xffff, 0);
+      bodies.push(body);
+      const req = createRequest(ECHO, { i: String(i) }, body);
+      if (i % 2 === 1) req.serializeType = SERIALIZE_ROCKETMQ;
+      calls.push(client.invoke(addr, req, 10_000));
+    }
+    const results = await Promise.all(calls);
+    results.forEach((r, i) => {
+      assert.equal(r.extFields['i'], String(i));
+      assert.ok((r.body ?? Buffer.alloc(0)).equals(bodies[i]!), `body ${i} of ${burst}`);
+    });
+  }
+});
+
 test('remoting: per-request timeout; late answer dropped; connection still usable', async () => {
   const t0 = Date.now();
   await assert.rejects(client.invoke(addr, createRequest(NEVER), 150), RemotingTimeoutError);

@@ -6,12 +6,14 @@
  * string, the constant fields are encoded once.
  *
  * The object still reads as an ordinary RemotingCommand (extFields built on demand), so anything that
- * inspects the answer sees the same fields; Connection writes `encoded` (after putting the request's
- * opaque in) when the request was binary, else encodes it the ordinary way.
+ * inspects the answer sees the same fields. When the request was binary and nobody touched the fields,
+ * Connection has it encode itself straight into the connection's output buffer (encodeInto, with the
+ * request's opaque): no buffer of its own per answer. Otherwise it is encoded the ordinary way.
  */
 import { CURRENT_VERSION, FLAG_RESPONSE, type RemotingCommand, type SerializeType } from '../../protocol/remoting-command.js';
 import { ResponseCode } from '../../protocol/response-code.js';
-import { allocBinaryFrameHead, BIN_EXT_FIELDS_OFFSET, encodeBinaryExtField } from '../../remoting/frame-codec.js';
+import { BIN_EXT_FIELDS_OFFSET, encodeBinaryExtField, writeBinaryFrameHead } from '../../remoting/frame-codec.js';
+import type { PreEncodedResponse } from '../../remoting/types.js';
 import { decimalLength, writeDecimal } from '../../protocol/decimal-text.js';
 import { copyBytes, writeInt16BE, writeInt32BE, writeString } from '../../common/bytes.js';
 
@@ -20,6 +22,7 @@ const KEY_MSG_ID = Buffer.from('msgId', 'latin1');
 const KEY_QUEUE_ID = Buffer.from('queueId', 'latin1');
 const KEY_QUEUE_OFFSET = Buffer.from('queueOffset', 'latin1');
 const HEX = Buffer.from('0123456789ABCDEF', 'latin1');
+const FIXED_EXT_BYTES = 6 + KEY_MSG_ID.length + 16 + 6 + KEY_QUEUE_ID.length + 6 + KEY_QUEUE_OFFSET.length + TRAILER.length;
 
 function writeKey(buf: Buffer, key: Buffer, o: number, valueLen: number): number {
   writeInt16BE(buf, key.length, o);
@@ -28,7 +31,7 @@ function writeKey(buf: Buffer, key: Buffer, o: number, valueLen: number): number
   return o + 6 + key.length;
 }
 
-export class SendOkResponse implements RemotingCommand {
+export class SendOkResponse implements RemotingCommand, PreEncodedResponse {
   code: number = ResponseCode.SUCCESS;
   language = 'JAVA';
   version = CURRENT_VERSION;
@@ -36,8 +39,8 @@ export class SendOkResponse implements RemotingCommand {
   flag = FLAG_RESPONSE;
   remark: string | undefined = undefined;
   serializeType: SerializeType;
-  /** The whole frame (binary serialization); the opaque is written when it is sent. */
-  readonly encoded: Buffer;
+  /** Bytes of the whole binary frame. */
+  readonly encodedLength: number;
   #ext: Record<string, string> | undefined;
 
   constructor(
@@ -50,12 +53,21 @@ export class SendOkResponse implements RemotingCommand {
   ) {
     this.opaque = req.opaque;
     this.serializeType = req.serializeType;
+    this.encodedLength = BIN_EXT_FIELDS_OFFSET + this.extLength();
+  }
+
+  private extLength(): number {
+    return FIXED_EXT_BYTES + this.hostHex.length + decimalLength(this.queueId) + decimalLength(this.queueOffset);
+  }
+
+  /** Writes the whole frame (encodedLength bytes) at `at`, with `opaque`. */
+  encodeInto(buf: Buffer, at: number, opaque: number): void {
+    const { hostHex, phys, queueId, queueOffset } = this;
     const idLen = hostHex.length + 16;
     const qLen = decimalLength(queueId);
     const oLen = decimalLength(queueOffset);
-    const extLen = 6 + KEY_MSG_ID.length + idLen + 6 + KEY_QUEUE_ID.length + qLen + 6 + KEY_QUEUE_OFFSET.length + oLen + TRAILER.length;
-    const buf = allocBinaryFrameHead(ResponseCode.SUCCESS, req.opaque, FLAG_RESPONSE, extLen, 0);
-    let o = writeKey(buf, KEY_MSG_ID, BIN_EXT_FIELDS_OFFSET, idLen);
+    let o = writeBinaryFrameHead(buf, at, ResponseCode.SUCCESS, opaque, FLAG_RESPONSE, this.encodedLength - BIN_EXT_FIELDS_OFFSET, 0);
+    o = writeKey(buf, KEY_MSG_ID, o, idLen);
     o = writeString(buf, hostHex, hostHex.length, o);
     // 16 hex digits of the offset (below 2^53: split in two 32-bit halves)
     const hi = Math.floor(phys / 4294967296);
@@ -66,17 +78,24 @@ export class SendOkResponse implements RemotingCommand {
     o = writeDecimal(buf, queueId, writeKey(buf, KEY_QUEUE_ID, o, qLen), qLen);
     o = writeDecimal(buf, queueOffset, writeKey(buf, KEY_QUEUE_OFFSET, o, oLen), oLen);
     o += copyBytes(TRAILER, buf, o);
-    this.encoded = buf;
+    if (o !== at + this.encodedLength) throw new Error(`send answer size mismatch (${o - at} != ${this.encodedLength})`);
   }
 
-  /** Nobody read or replaced extFields: `encoded` is still the whole answer. */
+  /** The whole frame in a buffer of its own, with this object's opaque. */
+  get encoded(): Buffer {
+    const buf = Buffer.allocUnsafe(this.encodedLength);
+    this.encodeInto(buf, 0, this.opaque);
+    return buf;
+  }
+
+  /** Nobody read or replaced extFields: the encoding is still the whole answer. */
   get pristine(): boolean {
     return this.#ext === undefined;
   }
 
   get msgId(): string {
-    const at = BIN_EXT_FIELDS_OFFSET + 6 + KEY_MSG_ID.length;
-    return this.encoded.toString('latin1', at, at + this.hostHex.length + 16);
+    const hex = this.phys.toString(16).toUpperCase();
+    return this.hostHex + '0'.repeat(16 - hex.length) + hex;
   }
 
   get extFields(): Record<string, string> {
