@@ -23,15 +23,19 @@ const MAX_JS_VALUE_BYTES = 8;
 export function internedName(buf: Buffer, start: number, end: number): string {
   const n = end - start;
   if (n > MAX_INTERNED_BYTES) return (buf as NativeBuffer).utf8Slice(start, end);
+  // The slot comes from the length and at most the first and last 8 bytes (names that differ only in
+  // the middle share a slot and take turns in it); the hit is then compared byte for byte.
   let h = n;
-  for (let i = start; i < end; i++) {
-    const c = buf[i]!;
-    if (c >= 0x80) return (buf as NativeBuffer).utf8Slice(start, end);
-    h = (Math.imul(h, 31) + c) | 0;
+  if (n <= 16) {
+    for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+  } else {
+    for (let i = start; i < start + 8; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+    for (let i = end - 8; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
   }
   const slot = (h ^ (h >>> 10)) & (NAME_CACHE_SLOTS - 1);
   const hit = nameCache[slot];
   if (hit !== undefined && hit.length === n) {
+    // a cached name is ASCII, so equal bytes are ASCII too
     let same = true;
     for (let i = 0; i < n; i++) {
       if (hit.charCodeAt(i) !== buf[start + i]) {
@@ -41,6 +45,7 @@ export function internedName(buf: Buffer, start: number, end: number): string {
     }
     if (same) return hit;
   }
+  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return (buf as NativeBuffer).utf8Slice(start, end);
   const name = (buf as NativeBuffer).latin1Slice(start, end);
   nameCache[slot] = name;
   return name;
