@@ -275,12 +275,27 @@ export class BrokerController {
 
   /** Puts one message, rewriting it for the schedule topic when it carries DELAY. */
   putMessage(msg: MessageInner): Promise<PutMessageResult> {
+    const refused = this.beforePut(msg);
+    return refused !== undefined ? Promise.resolve(refused) : this.store.putMessage(msg);
+  }
+
+  /** putMessage answered through a callback (no promise per message when the store offers it). */
+  putMessageCb(msg: MessageInner, done: (r: PutMessageResult) => void): void {
+    const refused = this.beforePut(msg);
+    if (refused !== undefined) return done(refused);
+    const store = this.store;
+    if (store.putMessageCb !== undefined) store.putMessageCb(msg, done);
+    else store.putMessage(msg).then(done, (e: unknown) => done({ status: 'UNKNOWN_ERROR', remark: e instanceof Error ? e.message : String(e) }));
+  }
+
+  /** Timer and delay-level rewriting of a message about to be put; a refusal when it is illegal. */
+  private beforePut(msg: MessageInner): PutMessageResult | undefined {
     if (this.config.timerWheelEnable) {
       const t = applyTimerProperties(msg, Date.now, this.config.timerMaxDelaySec * 1000);
-      if (t.kind === 'illegal') return Promise.resolve({ status: 'MESSAGE_ILLEGAL', remark: t.remark });
+      if (t.kind === 'illegal') return { status: 'MESSAGE_ILLEGAL', remark: t.remark };
     }
     if (msg.properties.includes('DELAY\u0001')) applyDelayLevel(msg, this.delayLevels, Date.now());
-    return this.store.putMessage(msg);
+    return undefined;
   }
 
   /** GET_BROKER_RUNTIME_INFO table. */

@@ -398,3 +398,28 @@ for (const transientStorePoolEnable of [false, true]) test(`reads served from th
     cleanup();
   }
 });
+
+test('putMessageCb: answered through the callback as putMessage would be; a refusal at once; a throwing callback stops no other answer', async () => {
+  for (const flushDiskType of ['ASYNC_FLUSH', 'SYNC_FLUSH'] as const) {
+    await withStore({ flushDiskType, maxMessageSize: 1024 }, async (s) => {
+      // a refusal is answered before putMessageCb returns
+      let refusal: string | undefined;
+      s.putMessageCb(makeMessage('CbTopic', 0, Buffer.alloc(2048)), (r) => (refusal = r.status));
+      assert.equal(refusal, 'MESSAGE_ILLEGAL');
+      const results = await new Promise<string[]>((resolve) => {
+        const got: string[] = [];
+        for (let i = 0; i < 50; i++) {
+          s.putMessageCb(makeMessage('CbTopic', 0, `m${i}`), (r) => {
+            got.push(`${r.status}@${r.appendResult!.logicsOffset}`);
+            if (got.length === 50) resolve(got);
+            if (i === 3) throw new Error('callback fails'); // logged; the other answers still come
+          });
+        }
+      });
+      assert.deepEqual(results, Array.from({ length: 50 }, (_, i) => `PUT_OK@${i}`));
+      const viaPromise = await s.putMessage(makeMessage('CbTopic', 0, 'last'));
+      assert.equal(viaPromise.appendResult!.logicsOffset, 50);
+      assert.equal(decodeRecord(s.selectOneMessageByOffset(viaPromise.appendResult!.wroteOffset)!).body.toString(), 'last');
+    });
+  }
+});

@@ -603,7 +603,16 @@ export class DefaultMessageStore implements MessageStore {
   putMessage(msg: MessageInner): Promise<PutMessageResult> {
     const bad = this.validate(msg);
     if (bad) return this.refused(bad);
-    return this.append([msg]);
+    return this.append([msg])!;
+  }
+
+  putMessageCb(msg: MessageInner, done: (r: PutMessageResult) => void): void {
+    const bad = this.validate(msg);
+    if (bad) {
+      this.refusedTo(done, bad);
+      return;
+    }
+    this.append([msg], done);
   }
 
   putMessages(msgs: MessageInner[]): Promise<PutMessageResult> {
@@ -612,7 +621,7 @@ export class DefaultMessageStore implements MessageStore {
       const bad = this.validate(m);
       if (bad) return this.refused(bad);
     }
-    return this.append(msgs);
+    return this.append(msgs)!;
   }
 
   private readonly topicBytesScratch: number[] = [];
@@ -635,7 +644,27 @@ export class DefaultMessageStore implements MessageStore {
     return Promise.resolve(r);
   }
 
-  private append(msgs: MessageInner[]): Promise<PutMessageResult> {
+  /** Answers an append: a promise's resolve, or a putMessageCb callback (which must not stop the others). */
+  private settle(p: PendingRecord, r: PutMessageResult): void {
+    try {
+      p.resolve!(r);
+    } catch (e) {
+      this.log.error({ err: e }, 'put callback threw');
+    }
+  }
+
+  private refusedTo(done: ((r: PutMessageResult) => void) | undefined, r: PutMessageResult): Promise<PutMessageResult> | undefined {
+    if (done === undefined) return this.refused(r);
+    this.stats.putMessageFailedTimes++;
+    done(r);
+    return undefined;
+  }
+
+  /**
+   * Appends `msgs`. Answered through `done` when given (then nothing is returned; a refusal calls it
+   * before this returns), else through the returned promise.
+   */
+  private append(msgs: MessageInner[], done?: (r: PutMessageResult) => void): Promise<PutMessageResult> | undefined {
     const cl = this.commitLog;
     const n = msgs.length;
     // sizes first, so a batch is refused as a whole before anything is reserved
@@ -647,18 +676,18 @@ export class DefaultMessageStore implements MessageStore {
     for (let i = 0; i < n; i++) {
       const m = msgs[i]!;
       const t = Buffer.byteLength(m.topic);
-      if (t > MAX_TOPIC_BYTES_V1) return this.refused(statusResult('MESSAGE_ILLEGAL', `topic length ${t} bytes exceeds ${MAX_TOPIC_BYTES_V1}`));
+      if (t > MAX_TOPIC_BYTES_V1) return this.refusedTo(done, statusResult('MESSAGE_ILLEGAL', `topic length ${t} bytes exceeds ${MAX_TOPIC_BYTES_V1}`));
       const p = m.properties ? Buffer.byteLength(m.properties) : 0;
-      if (p > MAX_PROPERTIES_BYTES) return this.refused(statusResult('PROPERTIES_SIZE_EXCEEDED', `properties size ${p} bytes exceeds ${MAX_PROPERTIES_BYTES}`));
+      if (p > MAX_PROPERTIES_BYTES) return this.refusedTo(done, statusResult('PROPERTIES_SIZE_EXCEEDED', `properties size ${p} bytes exceeds ${MAX_PROPERTIES_BYTES}`));
       const size = recordSize(m.body.length, t, p, m.bornHost.length, m.storeHost.length);
-      if (size > cl.maxRecordInSegment()) return this.refused(statusResult('MESSAGE_ILLEGAL', `record size ${size} does not fit a commit-log segment of ${cl.segmentSize} bytes`));
+      if (size > cl.maxRecordInSegment()) return this.refusedTo(done, statusResult('MESSAGE_ILLEGAL', `record size ${size} does not fit a commit-log segment of ${cl.segmentSize} bytes`));
       topicBytes[i] = t;
       propBytes[i] = p;
       sizes[i] = size;
       total += size;
     }
     if (cl.writePos - cl.committed + total > this.maxUnwrittenBytes && cl.writePos > cl.committed) {
-      return this.refused(statusResult('OS_PAGE_CACHE_BUSY', `[PC_SYNCHRONIZED]broker busy: ${cl.writePos - cl.committed} bytes wait for the disk, start flow control for a while`));
+      return this.refusedTo(done, statusResult('OS_PAGE_CACHE_BUSY', `[PC_SYNCHRONIZED]broker busy: ${cl.writePos - cl.committed} bytes wait for the disk, start flow control for a while`));
     }
     const storeTimestamp = this.now();
     const s = this.scratch;
@@ -705,10 +734,14 @@ export class DefaultMessageStore implements MessageStore {
     this.stats.putMessageSizeTotal += total;
     const appendResult = new StoredAppendResult(firstPhys, total, firstQueueOffset, n, storeTimestamp, msgs[0]!.storeHost, batchOffsets, this);
     const result: PutMessageResult = { status: 'PUT_OK', appendResult };
-    const promise = new Promise<PutMessageResult>(this.captureResolve);
     last!.end = end;
     last!.result = result;
     last!.waitFlush = waitFlush;
+    if (done !== undefined) {
+      last!.resolve = done;
+      return undefined;
+    }
+    const promise = new Promise<PutMessageResult>(this.captureResolve);
     last!.resolve = this.capturedResolve;
     return promise;
   }
@@ -794,7 +827,7 @@ export class DefaultMessageStore implements MessageStore {
         p.deadline = deadline;
         this.flushWaiters.push(p);
         waiting = true;
-      } else p.resolve(p.result!);
+      } else this.settle(p, p.result!);
     }
     if (waiting) this.syncFlush();
   }
@@ -840,7 +873,7 @@ export class DefaultMessageStore implements MessageStore {
         let i = this.flushWaiterHead;
         while (i < w.length && w[i]!.end <= flushed) {
           const p = w[i++]!;
-          p.resolve!(p.result!);
+          this.settle(p, p.result!);
         }
         this.compactWaiters(i);
       } finally {
@@ -870,7 +903,7 @@ export class DefaultMessageStore implements MessageStore {
     while (i < w.length && w[i]!.deadline <= nowMs && w[i]!.end <= maxEnd) {
       const p = w[i++]!;
       this.stats.flushTimeouts++;
-      p.resolve!({ status: 'FLUSH_DISK_TIMEOUT', appendResult: p.result!.appendResult, remark });
+      this.settle(p, { status: 'FLUSH_DISK_TIMEOUT', appendResult: p.result!.appendResult, remark });
     }
     this.compactWaiters(i);
   }

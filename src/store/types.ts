@@ -178,6 +178,11 @@ export interface MessageStore {
   shutdown(): Promise<void>;
 
   putMessage(msg: MessageInner): Promise<PutMessageResult>;
+  /**
+   * putMessage answered through a callback, without a promise (the broker's send path). `done` may run
+   * before this returns (a refusal).
+   */
+  putMessageCb?(msg: MessageInner, done: (r: PutMessageResult) => void): void;
   /** All messages of one topic/queue, stored as consecutive records and queue offsets. */
   putMessages(msgs: MessageInner[]): Promise<PutMessageResult>;
 

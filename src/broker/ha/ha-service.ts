@@ -546,6 +546,17 @@ export class HaService {
       if (this.cfg().brokerRole !== 'SYNC_MASTER' || !waitStoreMsgOk(m)) return put(m);
       return put(m).then((r) => this.afterPut(r, true));
     };
+    const putCb = store.putMessageCb?.bind(store);
+    if (putCb !== undefined) {
+      store.putMessageCb = (m: MessageInner, done: (r: PutMessageResult) => void) => {
+        const no = refused();
+        if (no !== undefined) return done(no);
+        if (this.cfg().brokerRole !== 'SYNC_MASTER' || !waitStoreMsgOk(m)) return putCb(m, done);
+        put(m)
+          .then((r) => this.afterPut(r, true))
+          .then(done, (e: unknown) => done({ status: 'UNKNOWN_ERROR', remark: e instanceof Error ? e.message : String(e) }));
+      };
+    }
     store.putMessages = (ms: MessageInner[]) => {
       const no = refused();
       if (no !== undefined) return Promise.resolve(no);

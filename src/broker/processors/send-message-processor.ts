@@ -345,23 +345,23 @@ export class SendMessageProcessor {
       reconsumeTimes,
       preparedTransactionOffset: 0,
     };
-    const put = prepared ? b.transactionService.prepare(msg, producerGroup) : b.putMessage(msg);
     if (conn.reply !== undefined && conn.replyFailure !== undefined) {
-      put.then(
-        (r) => {
-          let res: RemotingCommand;
-          try {
-            res = this.answerPut(req, r, queueId, msg, topic);
-          } catch (e) {
-            conn.replyFailure!(req, e);
-            return;
-          }
-          conn.reply!(req, res);
-        },
-        (e: unknown) => conn.replyFailure!(req, e),
-      );
+      // answered on the connection from the put's own callback (or .then): no promise layers here
+      const answer = (r: PutMessageResult): void => {
+        let res: RemotingCommand;
+        try {
+          res = this.answerPut(req, r, queueId, msg, topic);
+        } catch (e) {
+          conn.replyFailure!(req, e);
+          return;
+        }
+        conn.reply!(req, res);
+      };
+      if (prepared) b.transactionService.prepare(msg, producerGroup).then(answer, (e: unknown) => conn.replyFailure!(req, e));
+      else b.putMessageCb(msg, answer);
       return ANSWERED_LATER;
     }
+    const put = prepared ? b.transactionService.prepare(msg, producerGroup) : b.putMessage(msg);
     return put.then((r) => this.answerPut(req, r, queueId, msg, topic));
   }
 
