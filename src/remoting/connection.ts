@@ -323,9 +323,12 @@ export class Connection extends EventEmitter implements RemotingConnection {
   private reserve(n: number): number {
     const out = this.out;
     if (out === null || this.outPos + n > out.length) {
-      this.sealPending();
-      // out of room within a turn: this connection is busy, take the largest size from now on
-      if (out !== null) this.outHint = OUT_MAX_BYTES;
+      if (out !== null) {
+        // out of room within a turn: write what there is (one chunk per socket write), and take the
+        // largest size from now on, this connection is busy
+        this.flush();
+        this.outHint = OUT_MAX_BYTES;
+      }
       this.out = Buffer.allocUnsafe(Math.max(n, this.outHint));
       this.outStart = 0;
       this.outPos = 0;

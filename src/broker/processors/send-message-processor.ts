@@ -87,6 +87,24 @@ interface SendFields {
   properties: string;
   reconsumeTimes: number;
   maxReconsumeTimes: number;
+  /**
+   * V2 read from the frame bytes: where producerGroup's and defaultTopic's values are in `raw` (-1:
+   * absent). They are decoded only when used (a transaction, a topic to create): an ordinary send only
+   * needs to know they are there.
+   */
+  raw: Buffer | undefined;
+  groupAt: number;
+  groupEnd: number;
+  defaultTopicAt: number;
+  defaultTopicEnd: number;
+}
+
+function producerGroupOf(h: SendFields): string | undefined {
+  return h.producerGroup ?? (h.groupAt >= 0 ? internedName(h.raw!, h.groupAt, h.groupEnd) : undefined);
+}
+
+function defaultTopicOf(h: SendFields): string | undefined {
+  return h.defaultTopic ?? (h.defaultTopicAt >= 0 ? internedName(h.raw!, h.defaultTopicAt, h.defaultTopicEnd) : undefined);
 }
 
 /**
@@ -120,6 +138,11 @@ function readSendFields(req: RemotingCommand): SendFields {
     properties: rawProps === undefined || rawProps === null ? '' : String(rawProps),
     reconsumeTimes: toInt(short ? ext.j : ext.reconsumeTimes),
     maxReconsumeTimes: toInt(short ? ext.l : ext.maxReconsumeTimes),
+    raw: undefined,
+    groupAt: -1,
+    groupEnd: 0,
+    defaultTopicAt: -1,
+    defaultTopicEnd: 0,
   };
 }
 
@@ -144,6 +167,11 @@ function readSendFieldsV2(buf: Buffer, start: number, end: number): SendFields |
     properties: '',
     reconsumeTimes: NaN,
     maxReconsumeTimes: NaN,
+    raw: buf,
+    groupAt: -1,
+    groupEnd: 0,
+    defaultTopicAt: -1,
+    defaultTopicEnd: 0,
   };
   let o = start;
   while (o < end) {
@@ -156,13 +184,15 @@ function readSendFieldsV2(buf: Buffer, start: number, end: number): SendFields |
     o = ve;
     switch (key) {
       case 97 /* a */:
-        f.producerGroup = internedName(buf, vs, ve);
+        f.groupAt = vs;
+        f.groupEnd = ve;
         break;
       case 98 /* b */:
         f.topic = internedName(buf, vs, ve);
         break;
       case 99 /* c */:
-        f.defaultTopic = internedName(buf, vs, ve);
+        f.defaultTopicAt = vs;
+        f.defaultTopicEnd = ve;
         break;
       case 100 /* d */:
         f.defaultTopicQueueNums = numberAt(buf, vs, ve);
@@ -255,14 +285,16 @@ export class SendMessageProcessor {
   private send(req: RemotingCommand, conn: RemotingConnection): Promise<RemotingCommand> | RemotingCommand | typeof ANSWERED_LATER {
     const b = this.b;
     const h = readSendFields(req);
-    const { short, producerGroup, defaultTopic, defaultTopicQueueNums, bornTimestamp, flag } = h;
+    const { short, defaultTopicQueueNums, bornTimestamp, flag } = h;
     const topic = h.topic;
     let queueId = h.queueId;
     let sysFlag = h.sysFlag;
     let properties = h.properties;
 
     if (topic === undefined) return fail(req, ResponseCode.SYSTEM_ERROR, `the custom field ${short ? 'b' : 'topic'} is null`);
-    if (producerGroup === undefined || defaultTopic === undefined || Number.isNaN(queueId) || Number.isNaN(sysFlag) || Number.isNaN(bornTimestamp) || Number.isNaN(flag)) {
+    const hasGroup = h.producerGroup !== undefined || h.groupAt >= 0;
+    const hasDefaultTopic = h.defaultTopic !== undefined || h.defaultTopicAt >= 0;
+    if (!hasGroup || !hasDefaultTopic || Number.isNaN(queueId) || Number.isNaN(sysFlag) || Number.isNaN(bornTimestamp) || Number.isNaN(flag)) {
       return fail(req, ResponseCode.SYSTEM_ERROR, 'the send request header misses a required field (producerGroup, defaultTopic, queueId, sysFlag, bornTimestamp, flag)');
     }
     if (!isWriteable(b.config.brokerPermission)) {
@@ -280,7 +312,7 @@ export class SendMessageProcessor {
       if (topic.startsWith(TopicValidator.RETRY_GROUP_TOPIC_PREFIX)) {
         tc = b.topicConfigManager.createTopicInSendMessageBackMethod(topic, 1, PERM_READ | PERM_WRITE);
       } else {
-        tc = b.topicConfigManager.createTopicInSendMessageMethod(topic, String(defaultTopic), defaultTopicQueueNums, 0);
+        tc = b.topicConfigManager.createTopicInSendMessageMethod(topic, String(defaultTopicOf(h)), defaultTopicQueueNums, 0);
       }
       if (!tc) {
         return fail(
@@ -357,11 +389,11 @@ export class SendMessageProcessor {
         }
         conn.reply!(req, res);
       };
-      if (prepared) b.transactionService.prepare(msg, producerGroup).then(answer, (e: unknown) => conn.replyFailure!(req, e));
+      if (prepared) b.transactionService.prepare(msg, producerGroupOf(h)!).then(answer, (e: unknown) => conn.replyFailure!(req, e));
       else b.putMessageCb(msg, answer);
       return ANSWERED_LATER;
     }
-    const put = prepared ? b.transactionService.prepare(msg, producerGroup) : b.putMessage(msg);
+    const put = prepared ? b.transactionService.prepare(msg, producerGroupOf(h)!) : b.putMessage(msg);
     return put.then((r) => this.answerPut(req, r, queueId, msg, topic));
   }
 
