@@ -138,18 +138,27 @@ const NEEDLE_DELAY = `${PROPERTY.DELAY}\u0001`;
 
 /** getEncodedProperty with a prebuilt `name\x01` needle (hot path: every append and dispatch). */
 function findProperty(s: string, needle: string): string | undefined {
+  const at = propertyAt(s, needle);
+  if (at < 0) return undefined;
+  const end = propertyEnd(s, at);
+  return end > at ? s.slice(at, end) : undefined;
+}
+
+/** Where the value of the property named by `needle` (`name\x01`) starts in `s`, or -1. */
+function propertyAt(s: string, needle: string): number {
   let from = 0;
   for (;;) {
     const i = s.indexOf(needle, from);
-    if (i < 0) return undefined;
-    if (i === 0 || s.charCodeAt(i - 1) === 2) {
-      const vStart = i + needle.length;
-      let vEnd = s.indexOf('\u0002', vStart);
-      if (vEnd < 0) vEnd = s.length;
-      return vEnd > vStart ? s.slice(vStart, vEnd) : undefined;
-    }
+    if (i < 0) return -1;
+    if (i === 0 || s.charCodeAt(i - 1) === 2) return i + needle.length;
     from = i + 1;
   }
+}
+
+/** Where the property value starting at `at` ends. */
+function propertyEnd(s: string, at: number): number {
+  const e = s.indexOf('\u0002', at);
+  return e < 0 ? s.length : e;
 }
 
 function statusResult(status: PutMessageResult['status'], remark: string): PutMessageResult {
@@ -533,11 +542,15 @@ export class DefaultMessageStore implements MessageStore {
       }
     }
     if (this.config.messageIndexEnable && tran !== SYS_FLAG.TRANSACTION_ROLLBACK) {
-      const uniq = findProperty(properties, NEEDLE_UNIQ_KEY);
-      const keys = findProperty(properties, NEEDLE_KEYS);
-      if (uniq || keys) {
+      // the keys are hashed where they are in the properties string, no substring per record
+      const uniqAt = propertyAt(properties, NEEDLE_UNIQ_KEY);
+      const keysAt = propertyAt(properties, NEEDLE_KEYS);
+      if (uniqAt >= 0 || keysAt >= 0) {
+        const uniqEnd = uniqAt >= 0 ? propertyEnd(properties, uniqAt) : -1;
+        const keysEnd = keysAt >= 0 ? propertyEnd(properties, keysAt) : -1;
         try {
-          this.index.build(topic, uniq, keys, phys, storeTimestamp, this.now); // the clock is read only to name a new index file
+          // the clock is read only to name a new index file
+          this.index.build(topic, properties, uniqAt, uniqEnd, keysAt, keysEnd, phys, storeTimestamp, this.now);
         } catch (e) {
           // the index is a look-up aid: a full disk must not stop dispatch (rebuilt from the log after a restart)
           this.logDispatchError(e, 'index');

@@ -35,9 +35,19 @@ export function indexKeyHash(key: string): number {
 
 /** indexKeyHash(`${topic}#${key}`) without building the string. */
 export function indexKeyHashOf(topic: string, key: string, from = 0, to = key.length): number {
+  return keyHashAfter(topicPrefixHash(topic), key, from, to);
+}
+
+/** Java's hashCode state after `${topic}#`: the part of a key's hash that every key of a topic shares. */
+function topicPrefixHash(topic: string): number {
   let h = 0;
   for (let i = 0; i < topic.length; i++) h = (Math.imul(31, h) + topic.charCodeAt(i)) | 0;
-  h = (Math.imul(31, h) + 35) | 0; // '#'
+  return (Math.imul(31, h) + 35) | 0; // '#'
+}
+
+/** The index hash of `${topic}#${key.slice(from, to)}` from topicPrefixHash(topic). */
+function keyHashAfter(prefix: number, key: string, from: number, to: number): number {
+  let h = prefix;
   for (let i = from; i < to; i++) h = (Math.imul(31, h) + key.charCodeAt(i)) | 0;
   h = Math.abs(h);
   return h < 0 ? 0 : h;
@@ -348,21 +358,32 @@ export class IndexService {
   }
 
   /** Indexes one record's keys (UNIQ_KEY and every KEYS token). Skips records already indexed. */
-  build(topic: string, uniqKey: string | undefined, keys: string | undefined, phys: number, storeTimestamp: number, clock: () => number): void {
+  /**
+   * Indexes one record's keys, read in place from its properties string `props`: the UNIQ_KEY value at
+   * [uniqFrom, uniqTo) and every space-separated token of the KEYS value at [keysFrom, keysTo) (an empty
+   * range: none). Skips records already indexed.
+   */
+  build(topic: string, props: string, uniqFrom: number, uniqTo: number, keysFrom: number, keysTo: number, phys: number, storeTimestamp: number, clock: () => number): void {
     const last = this.files.at(-1);
     if (last && last.indexCount > 1 && phys <= last.endPhyOffset) return;
-    if (uniqKey) this.active(clock).put(indexKeyHashOf(topic, uniqKey), phys, storeTimestamp);
-    if (keys) {
-      let from = 0;
-      for (;;) {
-        let sp = keys.indexOf(' ', from);
-        if (sp < 0) sp = keys.length;
-        if (sp > from) this.active(clock).put(indexKeyHashOf(topic, keys, from, sp), phys, storeTimestamp);
-        if (sp >= keys.length) break;
-        from = sp + 1;
-      }
+    if (topic !== this.prefixTopic) {
+      this.prefixTopic = topic;
+      this.prefixHash = topicPrefixHash(topic);
+    }
+    const prefix = this.prefixHash;
+    if (uniqTo > uniqFrom) this.active(clock).put(keyHashAfter(prefix, props, uniqFrom, uniqTo), phys, storeTimestamp);
+    let from = keysFrom;
+    while (from < keysTo) {
+      let sp = props.indexOf(' ', from);
+      if (sp < 0 || sp > keysTo) sp = keysTo;
+      if (sp > from) this.active(clock).put(keyHashAfter(prefix, props, from, sp), phys, storeTimestamp);
+      from = sp + 1;
     }
   }
+
+  /** The last topic indexed, and its key-hash prefix (records come in runs of one topic). */
+  private prefixTopic = '';
+  private prefixHash = topicPrefixHash('');
 
   commit(): void {
     this.files.at(-1)?.commitEntries();
