@@ -17,9 +17,17 @@ after(async () => {
 });
 
 async function master(role: 'SYNC_MASTER' | 'ASYNC_MASTER', extra: Record<string, unknown> = {}): Promise<TestBroker> {
-  const t = await startBroker({ brokerRole: role, syncFlushTimeout: 600, ...extra });
-  open.push(t);
-  return t;
+  // Without a name server a slave takes the master's remoting port to be its HA port - 1. With an
+  // ephemeral remoting port the HA port is port + 1, or any free port when that one is taken (then the
+  // slave's metadata sync would knock on the wrong door): start again until it is port + 1.
+  for (let attempt = 1; ; attempt++) {
+    const t = await startBroker({ brokerRole: role, syncFlushTimeout: 600, ...extra });
+    if (t.broker.config.haListenPort === Number(t.addr.split(':')[1]) + 1 || attempt === 5) {
+      open.push(t);
+      return t;
+    }
+    await t.stop();
+  }
 }
 
 async function slave(m: TestBroker, dir?: string): Promise<TestBroker> {
