@@ -18,6 +18,7 @@ import { RemotingResponseError } from '../common/errors.js';
 import { PROPERTY, SYS_FLAG } from '../message/message-const.js';
 import { encodeProperties } from '../message/properties.js';
 import { RequestCode } from '../protocol/request-code.js';
+import type { RemotingCommand } from '../protocol/remoting-command.js';
 import { encodeSendFrameHead, encodeSendStaticFields, OPAQUE_OFFSET_IN_FRAME, propertiesByteLength } from './send-frame.js';
 import { uniqueKeyGenerator } from '../message/message-id.js';
 import { encodeBatch } from '../message/batch.js';
@@ -324,7 +325,7 @@ export class DefaultMQProducer extends MQAdminClient implements ProducerInner {
     const instance = this.instance;
     if (this.serviceState !== 'RUNNING' || instance === undefined || this.sendMessageHooks.length > 0) return undefined;
     const transport = instance.api.transport;
-    if (transport.invokeFrame === undefined) return undefined;
+    if (transport.sendFrame === undefined) return undefined;
     const info = this.topicPublishInfoTable.get(msg.topic);
     if (info === undefined || !info.ok()) return undefined;
     const props = msg.properties;
@@ -353,34 +354,54 @@ export class DefaultMQProducer extends MQAdminClient implements ProducerInner {
     }
     // bornTimestamp: the send began this millisecond (one clock read less per send)
     const head = encodeSendFrameHead(fields, mq.queueId, 0, begin, msg.flag, 0, props, propsBytes, body.length);
-    const sent = transport.invokeFrame(addr, head, body, RequestCode.SEND_MESSAGE_V2, OPAQUE_OFFSET_IN_FRAME, timeout);
-    if (sent === undefined) return undefined;
     const key = uniqKey;
     const fallback = (resume: SendResume): Promise<SendResult> => this.sendDefaultImpl(msg, undefined, mode, timeout, begin, resume) as Promise<SendResult>;
-    return sent.then(
-      (res) => {
-        let r;
-        try {
-          r = parseSendResponse(res);
-        } catch (e) {
-          this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, true);
-          if (e instanceof RemotingResponseError && !RETRY_RESPONSE_CODES.has(e.responseCode)) throw e;
-          return fallback({ times: 1, lastBrokerName: mq.brokerName, lastError: e });
-        }
-        this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, false);
-        const result = toSendResult(r, key, mq);
-        if (mode === 'SYNC' && result.sendStatus !== SendStatus.SEND_OK && this.retryAnotherBrokerWhenNotStoreOK) {
-          return fallback({ times: 1, lastBrokerName: mq.brokerName, lastResult: result });
-        }
-        return result;
-      },
-      (e: unknown) => {
+    // The caller's promise is the only one: the connection answers through callbacks.
+    let resolve!: (r: SendResult | Promise<SendResult>) => void;
+    let reject!: (e: unknown) => void;
+    const result = new Promise<SendResult>((ok, fail) => {
+      resolve = ok;
+      reject = fail;
+    });
+    // called from the connection's read path: whatever goes wrong ends in the caller's promise
+    const answered = (res: RemotingCommand): SendResult | Promise<SendResult> => {
+      let r;
+      try {
+        r = parseSendResponse(res);
+      } catch (e) {
         this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, true);
-        if (e instanceof MQClientError && !e.retriable) throw e;
-        log.debug({ err: e, brokerName: mq.brokerName }, 'send attempt failed, retrying');
+        if (e instanceof RemotingResponseError && !RETRY_RESPONSE_CODES.has(e.responseCode)) throw e;
         return fallback({ times: 1, lastBrokerName: mq.brokerName, lastError: e });
-      },
-    );
+      }
+      this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, false);
+      const sent = toSendResult(r, key, mq);
+      if (mode === 'SYNC' && sent.sendStatus !== SendStatus.SEND_OK && this.retryAnotherBrokerWhenNotStoreOK) {
+        return fallback({ times: 1, lastBrokerName: mq.brokerName, lastResult: sent });
+      }
+      return sent;
+    };
+    const failed = (e: unknown): Promise<SendResult> => {
+      this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, true);
+      if (e instanceof MQClientError && !e.retriable) throw e;
+      log.debug({ err: e, brokerName: mq.brokerName }, 'send attempt failed, retrying');
+      return fallback({ times: 1, lastBrokerName: mq.brokerName, lastError: e });
+    };
+    const onResponse = (res: RemotingCommand): void => {
+      try {
+        resolve(answered(res));
+      } catch (e) {
+        reject(e);
+      }
+    };
+    const onError = (e: unknown): void => {
+      try {
+        resolve(failed(e));
+      } catch (e2) {
+        reject(e2);
+      }
+    };
+    if (!transport.sendFrame(addr, head, body, RequestCode.SEND_MESSAGE_V2, OPAQUE_OFFSET_IN_FRAME, timeout, onResponse, onError)) return undefined;
+    return result;
   }
 
   private async sendDefaultImpl(msg: Message, batch: BatchBody | undefined, mode: CommunicationMode, timeout: number, begin: number, resume?: SendResume): Promise<SendResult | undefined> {

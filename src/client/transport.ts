@@ -10,11 +10,11 @@ export interface ClientTransport {
   invoke(addr: string, cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand>;
   invokeOneway(addr: string, cmd: RemotingCommand, timeoutMs?: number): Promise<void>;
   /**
-   * Sends a pre-encoded binary frame over an already open connection (see Connection.invokeFrame);
-   * undefined when there is none or the transport does not use the binary serialization, in which case
-   * the caller takes the ordinary path.
+   * Sends a pre-encoded binary frame over an already open connection (see Connection.sendFrame), the
+   * answer or the failure through the callbacks; false (and no callback) when there is none or the
+   * transport does not use the binary serialization, in which case the caller takes the ordinary path.
    */
-  invokeFrame?(addr: string, head: Buffer, body: Buffer | undefined, code: number, opaqueOffset: number, timeoutMs: number): Promise<RemotingCommand> | undefined;
+  sendFrame?(addr: string, head: Buffer, body: Buffer | undefined, code: number, opaqueOffset: number, timeoutMs: number, onResponse: (res: RemotingCommand) => void, onError: (err: Error) => void): boolean;
   /** Handles broker -> client requests (NOTIFY_CONSUMER_IDS_CHANGED, ...) arriving on our connections. */
   registerProcessor(code: number, handler: RequestHandler): void;
   /** Closes every connection. */

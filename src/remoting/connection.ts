@@ -232,22 +232,22 @@ export class Connection extends EventEmitter implements RemotingConnection {
 
   /**
    * Sends a request already encoded as a binary frame (`head`: length field through header, `body`
-   * after it) and waits for the answer. The connection assigns the opaque and writes it into `head` at
-   * `opaqueOffset`. For encoders of hot requests that skip RemotingCommand (client/send-frame.ts).
+   * after it); the answer or the failure comes through the callbacks (`onError` may run before this
+   * returns). The connection assigns the opaque and writes it into `head` at `opaqueOffset`. For
+   * encoders of hot requests that skip RemotingCommand (client/send-frame.ts); the producer's send
+   * builds the one promise its caller gets.
    */
-  invokeFrame(head: Buffer, body: Buffer | undefined, code: number, opaqueOffset: number, timeoutMs: number): Promise<RemotingCommand> {
-    if (this.isClosed) return Promise.reject(new ConnectionClosedError(this.remoteAddress, this.closeCause));
+  sendFrame(head: Buffer, body: Buffer | undefined, code: number, opaqueOffset: number, timeoutMs: number, onResponse: (res: RemotingCommand) => void, onError: (err: Error) => void): void {
+    if (this.isClosed) return onError(new ConnectionClosedError(this.remoteAddress, this.closeCause));
     const total = head.length + (body === undefined ? 0 : body.length);
-    if (total > this.maxFrameBytes) return Promise.reject(new FrameError('FRAME_TOO_LARGE', `frame of ${total} bytes exceeds the ${this.maxFrameBytes}-byte limit`));
+    if (total > this.maxFrameBytes) return onError(new FrameError('FRAME_TOO_LARGE', `frame of ${total} bytes exceeds the ${this.maxFrameBytes}-byte limit`));
     let opaque = newOpaque();
     while (this.pending.has(opaque)) opaque = (opaque + 0x10000) | 0;
     writeInt32BE(head, opaque, opaqueOffset);
-    return new Promise<RemotingCommand>((resolve, reject) => {
-      this.awaitAnswer(opaque, code, timeoutMs, resolve, reject);
-      this.writePart(head);
-      if (body !== undefined && body.length > 0) this.writePart(body);
-      this.scheduleFlush();
-    });
+    this.awaitAnswer(opaque, code, timeoutMs, onResponse, onError);
+    this.writePart(head);
+    if (body !== undefined && body.length > 0) this.writePart(body);
+    this.scheduleFlush();
   }
 
   private armSweep(at: number): void {

@@ -112,12 +112,16 @@ export class RemotingClient {
     return this.connectThenInvoke(addr, cmd, timeoutMs);
   }
 
-  /** A pre-encoded binary request over an open connection; undefined when not connected or not binary. */
-  invokeFrame(addr: string, head: Buffer, body: Buffer | undefined, code: number, opaqueOffset: number, timeoutMs: number): Promise<RemotingCommand> | undefined {
-    if (this.serializeType !== SERIALIZE_ROCKETMQ) return undefined;
+  /**
+   * A pre-encoded binary request over an open connection (Connection.sendFrame), answered through
+   * callbacks; false (and no callback) when not connected or not binary.
+   */
+  sendFrame(addr: string, head: Buffer, body: Buffer | undefined, code: number, opaqueOffset: number, timeoutMs: number, onResponse: (res: RemotingCommand) => void, onError: (err: Error) => void): boolean {
+    if (this.serializeType !== SERIALIZE_ROCKETMQ) return false;
     const open = this.connections.get(addr);
-    if (open === undefined || open.closed) return undefined;
-    return open.invokeFrame(head, body, code, opaqueOffset, timeoutMs);
+    if (open === undefined || open.closed) return false;
+    open.sendFrame(head, body, code, opaqueOffset, timeoutMs, onResponse, onError);
+    return true;
   }
 
   private async connectThenInvoke(addr: string, cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
