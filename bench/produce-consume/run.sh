@@ -41,6 +41,13 @@ drop_caches() {
   sync
   { echo 3 > /proc/sys/vm/drop_caches; } 2>/dev/null || echo "DROP_CACHES: cannot write /proc/sys/vm/drop_caches" >&2
 }
+# Before every run the previous run's dirty pages are written out. A run writes 1-2 GB at up to 350
+# MB/s, about what this disk sustains: without this, later runs of a set met the earlier runs' writeback
+# (throttled writes, flusher threads), and batches of 32 gave 194-199k msg/s in a set against 368-376k
+# alone. (The page cache itself is kept: the consume runs read what the runs before them wrote.)
+settle() {
+  sync
+}
 start_dev() { # $1 = flushDiskType; sets NS
   drop_caches
   rm -rf "$DATA/dev"
@@ -49,7 +56,7 @@ start_dev() { # $1 = flushDiskType; sets NS
   for _ in $(seq 100); do grep -q '"ready":true' "$DATA/dev.out" 2>/dev/null && break; sleep 0.1; done
   NS=$(grep -oE '"namesrvAddr":"[^"]+"' "$DATA/dev.out" | cut -d'"' -f4)
   [ -n "$NS" ] || { echo "rmq dev did not start" >&2; exit 1; }
-  echo "dev-$1 $(head -1 "$DATA/dev.out")"
+  echo "dev-$1 $(grep -m1 '"ready":true' "$DATA/dev.out")"
 }
 stop_dev() {
   [ -n "$DEV_PID" ] || return 0
@@ -77,7 +84,7 @@ rep() { # label, command...
 }
 one() { # one run: label, command...
   local label=$1 s0 s1 out; shift
-  quiet; load; s0=$(cpustat)
+  settle; quiet; load; s0=$(cpustat)
   out=$("$@" | tail -1)
   s1=$(cpustat)
   echo "hostcpu $(busy_pct "$s0" "$s1")"
@@ -116,6 +123,9 @@ if [ -f "$PEERS_BENCH" ]; then
     one peer-async env RMQ_DIST="$DIST" RMQ_NODE_FLAGS="$NODE_FLAGS" node $NODE_FLAGS "$PEERS_BENCH" --peer ./bench/peer-adapter.mjs --size 1024 --count 200000 --seconds 30
     running rabbitmq && one rabbitmq-sync PB --peer rabbitmq --size 1024 --count 50000 --seconds 30
     one peer-sync env RMQ_DIST="$DIST" RMQ_NODE_FLAGS="$NODE_FLAGS" RMQ_FLUSH_DISK_TYPE=SYNC_FLUSH node $NODE_FLAGS "$PEERS_BENCH" --peer ./bench/peer-adapter.mjs --size 1024 --count 50000 --seconds 30
+    # steady state: 1,000,000 messages (a 200,000-message run lasts under a second, JIT warm-up shows)
+    running nats && one nats-async-1m PB --peer nats --size 1024 --count 1000000 --seconds 30
+    one peer-async-1m env RMQ_DIST="$DIST" RMQ_NODE_FLAGS="$NODE_FLAGS" node $NODE_FLAGS "$PEERS_BENCH" --peer ./bench/peer-adapter.mjs --size 1024 --count 1000000 --seconds 30
     running nats && one nats-latency PB --peer nats --mode latency --rate 5000 --seconds 10
     one peer-latency env RMQ_DIST="$DIST" RMQ_NODE_FLAGS="$NODE_FLAGS" node $NODE_FLAGS "$PEERS_BENCH" --peer ./bench/peer-adapter.mjs --mode latency --rate 5000 --seconds 10
   done

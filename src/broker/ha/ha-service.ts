@@ -349,7 +349,6 @@ export class HaService {
       const c = new HaConnection(this, s);
       this.conns.add(c);
     });
-    server.on('error', (e) => this.log.error({ err: e.message }, 'HA server error'));
     const listen = (port: number): Promise<number> =>
       new Promise((resolve, reject) => {
         const onErr = (e: Error): void => reject(e);
@@ -366,6 +365,8 @@ export class HaService {
       if (!allowEphemeralFallback) throw e;
       this.listenPort = await listen(0);
     }
+    // after listen: a refused first port (handled above) is not a server error
+    server.on('error', (e) => this.log.error({ err: e.message }, 'HA server error'));
     this.server = server;
     if (this.cfg().brokerRole === 'SLAVE') this.startSlave();
     return this.listenPort;
