@@ -32,7 +32,7 @@ DATA=$(mktemp -d "${TMPDIR:-/tmp}/rmq-bench-XXXXXX")
 DEV_PID=""
 trap 'stop_dev; rm -rf "$DATA"' EXIT
 
-# DROP_CACHES=1 (root): empty the page cache before each flush mode's set. On this VM, once the page
+# DROP_CACHES=1 (root): empty the page cache before each flush mode's set (and each run, see settle). On this VM, once the page
 # cache holds about 9 GiB, copying new pages into it gets about three times dearer (perf: the kernel's
 # copy into the page cache, 36 % of the broker's samples), and single-send throughput falls from 200k
 # to 125k msg/s; with the cache dropped first a set never gets there.
@@ -41,12 +41,15 @@ drop_caches() {
   sync
   { echo 3 > /proc/sys/vm/drop_caches; } 2>/dev/null || echo "DROP_CACHES: cannot write /proc/sys/vm/drop_caches" >&2
 }
-# Before every run the previous run's dirty pages are written out. A run writes 1-2 GB at up to 350
-# MB/s, about what this disk sustains: without this, later runs of a set met the earlier runs' writeback
-# (throttled writes, flusher threads), and batches of 32 gave 194-199k msg/s in a set against 368-376k
-# alone. (The page cache itself is kept: the consume runs read what the runs before them wrote.)
-settle() {
+# Before every run the previous run's dirty pages are written out, and with DROP_CACHES=1 the page
+# cache is emptied before every run but the consume runs (they read what the runs before them wrote).
+# A run writes 1-2 GB. On this VM a page cache growing into memory the guest has not touched before
+# costs the writer dearly (a host fault per new page, it seems): after 5 GB of writes, batches of 32
+# fell from 374k to 231k msg/s (broker 2.4 -> 4.1 us per message), and came back to 374k in the same
+# broker process once the cache was dropped. In a set they gave 194-205k against 365-376k alone.
+settle() { # $1 = the run's label
   sync
+  case "$1" in consume-*) ;; *) drop_caches ;; esac
 }
 start_dev() { # $1 = flushDiskType; sets NS
   drop_caches
@@ -84,7 +87,7 @@ rep() { # label, command...
 }
 one() { # one run: label, command...
   local label=$1 s0 s1 out; shift
-  settle; quiet; load; s0=$(cpustat)
+  settle "$label"; quiet; load; s0=$(cpustat)
   out=$("$@" | tail -1)
   s1=$(cpustat)
   echo "hostcpu $(busy_pct "$s0" "$s1")"
