@@ -500,9 +500,15 @@ export class Connection extends EventEmitter implements RemotingConnection {
     const pre = res as Partial<PreEncodedResponse>;
     if (pre.encodeInto !== undefined && pre.pristine === true && req.serializeType === SERIALIZE_ROCKETMQ && !this.isClosed) {
       const at = this.reserve(pre.encodedLength!); // first: it may start a new buffer
-      pre.encodeInto(this.out!, at, req.opaque | 0);
-      this.scheduleFlush();
-      return;
+      try {
+        pre.encodeInto(this.out!, at, req.opaque | 0);
+        this.scheduleFlush();
+        return;
+      } catch (e) {
+        // never half a frame on the wire: take the room back, encode it the ordinary way below
+        this.outPos = at;
+        this.log.warn({ err: (e as Error).message, code: res.code }, 'pre-encoded response failed to encode');
+      }
     }
     // Whatever the handler built, the response must carry the request's opaque and serialization.
     res.opaque = req.opaque;

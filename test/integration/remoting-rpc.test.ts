@@ -33,6 +33,7 @@ const ONEWAY_SINK = 9007;
 const CALL_BACK = 9008;
 const GARBAGE = 9009;
 const PARTIAL = 9010;
+const BAD_PRE_ENCODED = 9011;
 
 const onewaySeen: RemotingCommand[] = [];
 const deferred: Array<{ req: RemotingCommand; conn: RemotingConnection }> = [];
@@ -52,6 +53,18 @@ server.registerProcessor(REJECT, async () => {
 });
 server.registerProcessor(GARBAGE, () => 42 as unknown as RemotingCommand);
 server.registerProcessor(PARTIAL, async () => ({ code: ResponseCode.SUCCESS, remark: 'bare' }) as unknown as RemotingCommand);
+// a pre-encoded response whose encoding fails half way: the ordinary encoding must go out instead
+server.registerProcessor(BAD_PRE_ENCODED, (req) => {
+  const res = createResponse(req, ResponseCode.SUCCESS, undefined, { k: 'v' });
+  return Object.assign(res, {
+    pristine: true,
+    encodedLength: 64,
+    encodeInto(buf: Buffer, at: number): void {
+      buf.fill(0xee, at, at + 20);
+      throw new Error('encoder bug');
+    },
+  });
+});
 server.registerProcessor(DEFERRED, (req, conn) => {
   deferred.push({ req, conn });
   return null;
@@ -143,6 +156,19 @@ test('remoting: bursts of frames of every size through the output buffer arrive 
       assert.ok((r.body ?? Buffer.alloc(0)).equals(bodies[i]!), `body ${i} of ${burst}`);
     });
   }
+});
+
+test('remoting: a pre-encoded response that fails to encode goes out encoded the ordinary way', async () => {
+  for (const serializeType of [SERIALIZE_ROCKETMQ, undefined] as const) {
+    const req = createRequest(BAD_PRE_ENCODED, {});
+    if (serializeType !== undefined) req.serializeType = serializeType;
+    const res = await client.invoke(addr, req, 3000);
+    assert.equal(res.code, ResponseCode.SUCCESS);
+    assert.equal(res.extFields['k'], 'v');
+  }
+  // the connection still frames correctly
+  const echo = await client.invoke(addr, createRequest(ECHO, { n: '1' }, Buffer.from('after')), 3000);
+  assert.equal(echo.body?.toString(), 'after');
 });
 
 test('remoting: per-request timeout; late answer dropped; connection still usable', async () => {
