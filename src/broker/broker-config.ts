@@ -112,6 +112,12 @@ export interface BrokerConfig extends MessageStoreConfig {
   useReentrantLockWhenPutMessage: boolean;
   waitTimeMillsInSendQueue: number;
   brokerFastFailureEnable: boolean;
+  /**
+   * Where UPDATE_BROKER_CONFIG persists the whole configuration (as Java's Configuration.persist): the
+   * file the broker was started with (-c), else <storePathRootDir>/config/broker.properties, Java's
+   * default under the default store root. Empty: not persisted.
+   */
+  brokerConfigPath: string;
   /** Unknown keys found in the file (reported, otherwise ignored). */
   unknownKeys?: string[];
 }
@@ -130,6 +136,7 @@ export function defaultBrokerConfig(): BrokerConfig {
   return {
     ...DEFAULT_STORE_CONFIG,
     storePathRootDir,
+    brokerConfigPath: '',
     brokerClusterName: 'DefaultCluster',
     brokerName: 'broker-a',
     brokerId: 0,
@@ -309,6 +316,7 @@ export function loadBrokerConfig(path?: string, overrides: Record<string, unknow
   const isSet = (k: string): boolean => k in raw || overrides[k] !== undefined;
   if (!isSet('brokerIP2')) config.brokerIP2 = config.brokerIP1;
   if (!isSet('haListenPort') && config.listenPort > 0) config.haListenPort = config.listenPort + 1;
+  if (!isSet('brokerConfigPath')) config.brokerConfigPath = path ?? join(config.storePathRootDir, 'config', 'broker.properties');
   validateBrokerConfig(config);
   if (unknown.length) config.unknownKeys = unknown;
   return config;

@@ -12,8 +12,8 @@
  * topic changes; UNREGISTER_BROKER at shutdown.
  */
 import { crc32 } from 'node:zlib';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { componentLogger, type Logger } from '../common/logger.js';
 import { RmqError } from '../common/errors.js';
 import { encodeSocketAddress } from '../message/socket-address.js';
@@ -26,7 +26,7 @@ import { RemotingClient } from '../remoting/remoting-client.js';
 import type { RemotingConnection, RequestHandler } from '../remoting/types.js';
 import { DefaultMessageStore } from '../store/default-message-store.js';
 import type { MessageInner, MessageStore, PutMessageResult } from '../store/types.js';
-import { defaultBrokerConfig, parseDelayLevels, storeConfigOf, validateBrokerConfig, type BrokerConfig } from './broker-config.js';
+import { brokerConfigToProperties, defaultBrokerConfig, parseDelayLevels, storeConfigOf, validateBrokerConfig, type BrokerConfig } from './broker-config.js';
 import { BrokerStats } from './broker-stats.js';
 import { ConsumerManager, ProducerManager, type ClientChannelInfo } from './client-managers.js';
 import { newDataVersion, nextDataVersion, type DataVersion } from './config-file.js';
@@ -325,8 +325,23 @@ export class BrokerController {
   onConfigUpdated(keys: string[]): void {
     nextDataVersion(this.configDataVersion);
     this.log.info({ keys }, 'broker config updated');
+    this.persistConfig();
     if (keys.includes('registerNameServerPeriod')) this.restartRegisterTimer();
     if (keys.some((k) => k === 'brokerPermission' || k === 'namesrvAddr')) this.scheduleRegister();
+  }
+
+  /** The whole configuration to brokerConfigPath, as Java's Configuration.persist (survives a restart). */
+  private persistConfig(): void {
+    const path = this.config.brokerConfigPath;
+    if (path === '') return;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      // the file names no path of its own: read again with -c, it is where it was read from
+      writeFileSync(`${path}.tmp`, brokerConfigToProperties({ ...this.config, brokerConfigPath: undefined as unknown as string }));
+      renameSync(`${path}.tmp`, path);
+    } catch (e) {
+      this.log.error({ path, err: (e as Error).message }, 'broker config not persisted');
+    }
   }
 
   namesrvAddrs(): string[] {

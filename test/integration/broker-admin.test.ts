@@ -8,6 +8,8 @@ import { parseConsumeStats, parseTopicStatsTable } from '../../src/protocol/body
 import { parseFastjson } from '../../src/protocol/body/fastjson.js';
 import { RemotingClient } from '../../src/remoting/remoting-client.js';
 import { heartbeatBody, pull, records, send, startBroker, waitFor, type TestBroker } from './broker-harness.js';
+import { join } from 'node:path';
+import { loadBrokerConfig } from '../../src/broker/broker-config.js';
 
 let t: TestBroker;
 before(async () => {
@@ -124,6 +126,14 @@ test('GET_BROKER_RUNTIME_INFO, GET_BROKER_CONFIG, UPDATE_BROKER_CONFIG', async (
   const up = await t.call(RequestCode.UPDATE_BROKER_CONFIG, {}, Buffer.from('shortPollingTimeMills=777\n'));
   assert.equal(up.code, ResponseCode.SUCCESS);
   assert.equal(t.broker.config.shortPollingTimeMills, 777);
+  // persisted as Java does (the whole configuration), and read back by a broker started with it
+  const path = t.broker.config.brokerConfigPath;
+  assert.equal(path, join(t.dir, 'config', 'broker.properties'));
+  const again = loadBrokerConfig(path);
+  assert.equal(again.shortPollingTimeMills, 777);
+  assert.equal(again.brokerName, t.broker.config.brokerName);
+  assert.equal(again.unknownKeys, undefined);
+  assert.equal(again.brokerConfigPath, path);
   const bad = await t.call(RequestCode.UPDATE_BROKER_CONFIG, {}, Buffer.from('shortPollingTimeMills=abc\n'));
   assert.equal(bad.code, ResponseCode.SYSTEM_ERROR);
   const fixed = await t.call(RequestCode.UPDATE_BROKER_CONFIG, {}, Buffer.from('listenPort=1\n'));

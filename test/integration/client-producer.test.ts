@@ -85,6 +85,8 @@ test('pipelined sends on one connection, batch, compression, selector, queue, ca
   await producer.sendOneway(new Message(topic, 'oneway'));
 
   const total = 1 + 200 + 10 + 1 + 2 + 1 + 1 + 1;
+  // the topic was auto-created on both brokers: read once the name server routes to both
+  await cluster.waitRoute(topic, 2);
   const msgs = await readAll(topic, total);
   assert.equal(msgs.length, total);
   const bigMsg = msgs.find((m) => m.tags === 'Big')!;

@@ -361,7 +361,7 @@ export class AdminBrokerProcessor {
   updateBrokerConfig(req: RemotingCommand): RemotingCommand {
     const text = req.body?.toString('utf8') ?? '';
     const raw = parsePropertiesFile(text);
-    const fixed = new Set(['listenPort', 'storePathRootDir', 'storePathCommitLog', 'brokerName', 'brokerClusterName', 'brokerId', 'haListenPort']);
+    const fixed = new Set(['listenPort', 'storePathRootDir', 'storePathCommitLog', 'brokerName', 'brokerClusterName', 'brokerId', 'haListenPort', 'brokerConfigPath']);
     const refused = Object.keys(raw).filter((k) => fixed.has(k));
     if (refused.length) return createResponse(req, ResponseCode.SYSTEM_ERROR, `these keys cannot change at runtime: ${refused.join(', ')}`);
     const trial = { ...this.b.config };
