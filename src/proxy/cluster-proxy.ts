@@ -26,7 +26,7 @@ import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
 import { buildExtraInfo, parseExtraInfo, type ExtraInfo } from '../broker/pop/pop-service.js';
-import { isReadable, isWriteable } from '../broker/topic-config-manager.js';
+import { isReadable, isWriteable, topicNameProblem } from '../broker/topic-config-manager.js';
 import { javaStringHashCode } from '../common/java-hash.js';
 import { BORN_HOST_PROP, SYSTEM_PROPERTIES, toProtoMessage, TRACE_CONTEXT_PROP } from './convert.js';
 import { GrpcProxy, ok, parseHandle, st, type ProxyConfig, type Status } from './grpc-proxy.js';
@@ -134,6 +134,8 @@ export class ClusterProxy extends GrpcProxy {
   override async queryRoute(req: any): Promise<Record<string, unknown>> {
     const topic = req.topic?.name as string | undefined;
     if (!topic) return { status: st(Code.ILLEGAL_TOPIC, 'topic is required'), messageQueues: [] };
+    const problem = topicNameProblem(topic);
+    if (problem) return { status: st(Code.ILLEGAL_TOPIC, problem), messageQueues: [] };
     const brokers = await this.route(topic);
     if (!brokers) return { status: st(Code.TOPIC_NOT_FOUND, `CODE: 17  DESC: No topic route info in name server for the topic: ${topic}`), messageQueues: [] };
     const endpoints = this.endpointsOf(req);
@@ -190,6 +192,8 @@ export class ClusterProxy extends GrpcProxy {
     const fail = (code: number, message: string) => ({ status: st(code, message), messageId, transactionId: '', offset: 0 });
     const topic: string | undefined = m.topic?.name;
     if (!topic) return fail(Code.ILLEGAL_TOPIC, 'topic is required');
+    const problem = topicNameProblem(topic);
+    if (problem) return fail(Code.ILLEGAL_TOPIC, problem);
     const brokers = (await this.route(topic))?.filter((b) => isWriteable(b.perm) && b.writeQueueNums > 0);
     if (!brokers?.length) return fail(Code.TOPIC_NOT_FOUND, `topic ${topic} not found`);
     const body: Buffer = m.body ?? Buffer.alloc(0);

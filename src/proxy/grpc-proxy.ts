@@ -22,7 +22,7 @@ import { buildExtraInfo, parseExtraInfo, type ExtraInfo, type PopStatus } from '
 import { HALF_TOPIC } from '../broker/transaction/transaction-service.js';
 import { buildRecallHandle, TIMER_TOPIC } from '../broker/timer/timer-message.js';
 import { RecallMessageProcessor } from '../broker/timer/recall-processor.js';
-import { isReadable, isWriteable } from '../broker/topic-config-manager.js';
+import { isReadable, isWriteable, topicNameProblem } from '../broker/topic-config-manager.js';
 import { createRequest } from '../protocol/remoting-command.js';
 import { RequestCode } from '../protocol/request-code.js';
 import { ResponseCode } from '../protocol/response-code.js';
@@ -321,6 +321,8 @@ export class GrpcProxy {
   queryRoute(req: any): Record<string, unknown> | Promise<Record<string, unknown>> {
     const topic = req.topic?.name as string | undefined;
     if (!topic) return { status: st(Code.ILLEGAL_TOPIC, 'topic is required'), messageQueues: [] };
+    const problem = topicNameProblem(topic);
+    if (problem) return { status: st(Code.ILLEGAL_TOPIC, problem), messageQueues: [] };
     const tc = this.b.topicConfigManager.get(topic);
     if (!tc) return { status: st(Code.TOPIC_NOT_FOUND, `CODE: 17  DESC: No topic route info in name server for the topic: ${topic}`), messageQueues: [] };
     const broker = this.brokerOf(req.endpoints);
@@ -494,6 +496,8 @@ export class GrpcProxy {
     const fail = (code: number, message: string) => ({ status: st(code, message), messageId, transactionId: '', offset: 0 });
     const topic: string | undefined = m.topic?.name;
     if (!topic) return fail(Code.ILLEGAL_TOPIC, 'topic is required');
+    const problem = topicNameProblem(topic);
+    if (problem) return fail(Code.ILLEGAL_TOPIC, problem);
     const tc = b.topicConfigManager.get(topic);
     if (!tc) return fail(Code.TOPIC_NOT_FOUND, `topic ${topic} not found`);
     if (!isWriteable(tc.perm & b.config.brokerPermission)) return fail(Code.FORBIDDEN, `the topic[${topic}] sending message is forbidden`);

@@ -143,11 +143,13 @@ test('QUERY_MESSAGE by key and by UNIQ_KEY, VIEW_MESSAGE_BY_ID', async () => {
 });
 
 test('bad input: illegal topic name, oversized body, system topic, missing header field, unknown code', async () => {
+  // as Java's TopicValidator.validateTopic: SYSTEM_ERROR with the reason
   const ill = await send(t, 'bad topic!', 'x');
-  assert.equal(ill.code, ResponseCode.MESSAGE_ILLEGAL);
+  assert.equal(ill.code, ResponseCode.SYSTEM_ERROR);
   assert.match(ill.remark ?? '', /illegal characters/);
   const long = await send(t, 'x'.repeat(128), 'x');
-  assert.equal(long.code, ResponseCode.MESSAGE_ILLEGAL);
+  assert.equal(long.code, ResponseCode.SYSTEM_ERROR);
+  assert.match(long.remark ?? '', /longer than topic max length/);
   const big = await send(t, 'BigTopic', Buffer.alloc(4 * 1024 * 1024 + 1));
   assert.equal(big.code, ResponseCode.MESSAGE_ILLEGAL);
   assert.match(big.remark ?? '', /maxMessageSize/);

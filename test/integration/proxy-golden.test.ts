@@ -130,6 +130,19 @@ describe('proxy: golden replay of rocketmq-client-nodejs 1.0.8 traffic', () => {
     }
   });
 
+  it('11 with the topic name made illegal (same length): ILLEGAL_TOPIC, as the 5.x proxy validates names', async () => {
+    const ev = load('11-error-unknown-topic.json');
+    const want = ev.find((e) => e.event === 'message' && e.direction === 'client->server' && e.messageType === 'apache.rocketmq.v2.QueryRouteRequest')!;
+    const topic: string = want.message.topic.name;
+    const raw = Buffer.from(want.rawBase64!, 'base64');
+    const at = raw.indexOf(Buffer.from(topic));
+    assert.ok(at > 0 && topic.length > 1);
+    raw.write('!', at + 1, 'latin1'); // one character replaced: lengths (and so the protobuf framing) unchanged
+    const got = await client.unary('QueryRoute', raw);
+    assert.equal(got.status.code, Code.ILLEGAL_TOPIC);
+    assert.match(got.status.message, /illegal characters/);
+  });
+
   it('12 invisible duration too short: ILLEGAL_INVISIBLE_TIME in-stream, then the delivery timestamp', async () => {
     const ev = load('12-error-invisible-duration-too-short.json');
     const req = ev.find((e) => e.event === 'message' && e.direction === 'client->server' && e.messageType === 'apache.rocketmq.v2.ReceiveMessageRequest')!;

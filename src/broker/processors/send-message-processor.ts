@@ -306,8 +306,9 @@ export class SendMessageProcessor {
     }
     let tc = b.topicConfigManager.get(topic);
     if (!tc) {
+      // Java's TopicValidator.validateTopic answers SYSTEM_ERROR (clients retry it, as with Java's broker)
       const problem = topicNameProblem(topic);
-      if (problem) return fail(req, ResponseCode.MESSAGE_ILLEGAL, problem);
+      if (problem) return fail(req, ResponseCode.SYSTEM_ERROR, problem);
       if (isNotAllowedSendTopic(topic)) return fail(req, ResponseCode.NO_PERMISSION, `Sending message to topic[${topic}] is forbidden.`);
       if (topic.startsWith(TopicValidator.RETRY_GROUP_TOPIC_PREFIX)) {
         tc = b.topicConfigManager.createTopicInSendMessageBackMethod(topic, 1, PERM_READ | PERM_WRITE);
