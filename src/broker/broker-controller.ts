@@ -285,7 +285,12 @@ export class BrokerController {
     if (refused !== undefined) return done(refused);
     const store = this.store;
     if (store.putMessageCb !== undefined) store.putMessageCb(msg, done);
-    else store.putMessage(msg).then(done, (e: unknown) => done({ status: 'UNKNOWN_ERROR', remark: e instanceof Error ? e.message : String(e) }));
+    else {
+      store
+        .putMessage(msg)
+        .then(done, (e: unknown) => done({ status: 'UNKNOWN_ERROR', remark: e instanceof Error ? e.message : String(e) }))
+        .catch((e: unknown) => this.log.error({ err: e }, 'put callback threw'));
+    }
   }
 
   /** Timer and delay-level rewriting of a message about to be put; a refusal when it is illegal. */

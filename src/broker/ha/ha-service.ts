@@ -555,7 +555,8 @@ export class HaService {
         if (this.cfg().brokerRole !== 'SYNC_MASTER' || !waitStoreMsgOk(m)) return putCb(m, done);
         put(m)
           .then((r) => this.afterPut(r, true))
-          .then(done, (e: unknown) => done({ status: 'UNKNOWN_ERROR', remark: e instanceof Error ? e.message : String(e) }));
+          .then(done, (e: unknown) => done({ status: 'UNKNOWN_ERROR', remark: e instanceof Error ? e.message : String(e) }))
+          .catch((e: unknown) => this.log.error({ err: e }, 'put callback threw'));
       };
     }
     store.putMessages = (ms: MessageInner[]) => {

@@ -390,7 +390,12 @@ export class SendMessageProcessor {
         }
         conn.reply!(req, res);
       };
-      if (prepared) b.transactionService.prepare(msg, producerGroupOf(h)!).then(answer, (e: unknown) => conn.replyFailure!(req, e));
+      if (prepared) {
+        b.transactionService
+          .prepare(msg, producerGroupOf(h)!)
+          .then(answer, (e: unknown) => conn.replyFailure!(req, e))
+          .catch((e: unknown) => b.log.error({ err: e }, 'send answer failed'));
+      }
       else b.putMessageCb(msg, answer);
       return ANSWERED_LATER;
     }
