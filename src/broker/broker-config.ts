@@ -332,7 +332,7 @@ export function storeConfigOf(c: BrokerConfig): MessageStoreConfig {
 }
 
 /** Java-style properties text of the config (GET_BROKER_CONFIG body). */
-export function brokerConfigToProperties(c: BrokerConfig): string {
+export function brokerConfigToProperties(c: Partial<BrokerConfig>): string {
   const lines: string[] = [];
   for (const [k, v] of Object.entries(c)) {
     if (k === 'unknownKeys' || v === undefined) continue;

@@ -12,10 +12,11 @@
  * topic changes; UNREGISTER_BROKER at shutdown.
  */
 import { crc32 } from 'node:zlib';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { componentLogger, type Logger } from '../common/logger.js';
 import { RmqError } from '../common/errors.js';
+import { writePropertiesFile } from '../common/properties-file.js';
 import { encodeSocketAddress } from '../message/socket-address.js';
 import { createRequest, markOneway } from '../protocol/remoting-command.js';
 import { RequestCode } from '../protocol/request-code.js';
@@ -340,10 +341,9 @@ export class BrokerController {
     const path = this.config.brokerConfigPath;
     if (path === '') return;
     try {
-      mkdirSync(dirname(path), { recursive: true });
       // the file names no path of its own: read again with -c, it is where it was read from
-      writeFileSync(`${path}.tmp`, brokerConfigToProperties({ ...this.config, brokerConfigPath: undefined as unknown as string }));
-      renameSync(`${path}.tmp`, path);
+      const { brokerConfigPath: _own, ...rest } = this.config;
+      writePropertiesFile(path, brokerConfigToProperties(rest));
     } catch (e) {
       this.log.error({ path, err: (e as Error).message }, 'broker config not persisted');
     }

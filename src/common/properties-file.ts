@@ -1,3 +1,6 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
 /**
  * Parses a Java .properties file such as broker.conf (key=value or key: value,
  * '#' and '!' comments, trailing backslash continues a line).
@@ -14,4 +17,14 @@ export function parsePropertiesFile(text: string): Record<string, string> {
     else out[line] = '';
   }
   return out;
+}
+
+/**
+ * Writes a configuration file (the name server's or the broker's, after a config update) through
+ * `<path>.tmp` and a rename, so a crash leaves the old file or the new one. Throws on failure.
+ */
+export function writePropertiesFile(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
 }

@@ -8,8 +8,7 @@
  *   ...
  *   await ns.shutdown();
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writePropertiesFile } from '../common/properties-file.js';
 import { componentLogger, type Logger } from '../common/logger.js';
 import { RemotingServer } from '../remoting/remoting-server.js';
 import type { Connection } from '../remoting/connection.js';
@@ -90,9 +89,7 @@ export class NamesrvController {
     const path = this.config.configStorePath;
     if (path === '') return;
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(`${path}.tmp`, namesrvConfigToProperties(this.config));
-      renameSync(`${path}.tmp`, path);
+      writePropertiesFile(path, namesrvConfigToProperties(this.config));
     } catch (e) {
       this.log.error({ path, err: (e as Error).message }, 'namesrv config not persisted');
     }
