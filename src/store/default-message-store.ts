@@ -614,28 +614,42 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   putMessage(msg: MessageInner): Promise<PutMessageResult> {
-    const bad = this.validate(msg);
-    if (bad) return this.refused(bad);
-    return this.append([msg])!;
+    const promise = new Promise<PutMessageResult>(this.captureResolve);
+    this.put(msg, this.capturedResolve!);
+    return promise;
   }
 
   putMessageCb(msg: MessageInner, done: (r: PutMessageResult) => void): void {
+    this.put(msg, done);
+  }
+
+  /** Both put methods' work (not either of them: the HA layer replaces those on the instance). */
+  private put(msg: MessageInner, done: (r: PutMessageResult) => void): void {
     const bad = this.validate(msg);
-    if (bad) {
-      this.refusedTo(done, bad);
-      return;
-    }
-    this.append([msg], done);
+    if (bad) this.refuse(done, bad);
+    else this.append([msg], done);
   }
 
   putMessages(msgs: MessageInner[]): Promise<PutMessageResult> {
     if (msgs.length === 0) return Promise.resolve(statusResult('MESSAGE_ILLEGAL', 'empty batch'));
+    const promise = new Promise<PutMessageResult>(this.captureResolve);
+    const done = this.capturedResolve!;
     for (const m of msgs) {
       const bad = this.validate(m);
-      if (bad) return this.refused(bad);
+      if (bad) {
+        this.refuse(done, bad);
+        return promise;
+      }
     }
-    return this.append(msgs)!;
+    this.append(msgs, done);
+    return promise;
   }
+
+  // one shared promise executor instead of a closure per put (the put path allocates as little as it can)
+  private capturedResolve: ((r: PutMessageResult) => void) | null = null;
+  private readonly captureResolve = (resolve: (r: PutMessageResult) => void): void => {
+    this.capturedResolve = resolve;
+  };
 
   private readonly topicBytesScratch: number[] = [];
   private readonly propBytesScratch: number[] = [];
@@ -652,11 +666,6 @@ export class DefaultMessageStore implements MessageStore {
     return this.lastHostHex + (hex.length < 16 ? '0000000000000000'.slice(hex.length) + hex : hex);
   }
 
-  private refused(r: PutMessageResult): Promise<PutMessageResult> {
-    this.stats.putMessageFailedTimes++;
-    return Promise.resolve(r);
-  }
-
   /** Answers an append: a promise's resolve, or a putMessageCb callback (which must not stop the others). */
   private settle(p: PendingRecord, r: PutMessageResult): void {
     try {
@@ -666,18 +675,14 @@ export class DefaultMessageStore implements MessageStore {
     }
   }
 
-  private refusedTo(done: ((r: PutMessageResult) => void) | undefined, r: PutMessageResult): Promise<PutMessageResult> | undefined {
-    if (done === undefined) return this.refused(r);
+  /** A put refused before anything was reserved: answered at once. */
+  private refuse(done: (r: PutMessageResult) => void, r: PutMessageResult): void {
     this.stats.putMessageFailedTimes++;
     done(r);
-    return undefined;
   }
 
-  /**
-   * Appends `msgs`. Answered through `done` when given (then nothing is returned; a refusal calls it
-   * before this returns), else through the returned promise.
-   */
-  private append(msgs: MessageInner[], done?: (r: PutMessageResult) => void): Promise<PutMessageResult> | undefined {
+  /** Appends `msgs`, answered through `done` (at once when refused). */
+  private append(msgs: MessageInner[], done: (r: PutMessageResult) => void): void {
     const cl = this.commitLog;
     const n = msgs.length;
     // sizes first, so a batch is refused as a whole before anything is reserved
@@ -689,18 +694,18 @@ export class DefaultMessageStore implements MessageStore {
     for (let i = 0; i < n; i++) {
       const m = msgs[i]!;
       const t = Buffer.byteLength(m.topic);
-      if (t > MAX_TOPIC_BYTES_V1) return this.refusedTo(done, statusResult('MESSAGE_ILLEGAL', `topic length ${t} bytes exceeds ${MAX_TOPIC_BYTES_V1}`));
+      if (t > MAX_TOPIC_BYTES_V1) return this.refuse(done, statusResult('MESSAGE_ILLEGAL', `topic length ${t} bytes exceeds ${MAX_TOPIC_BYTES_V1}`));
       const p = m.properties ? Buffer.byteLength(m.properties) : 0;
-      if (p > MAX_PROPERTIES_BYTES) return this.refusedTo(done, statusResult('PROPERTIES_SIZE_EXCEEDED', `properties size ${p} bytes exceeds ${MAX_PROPERTIES_BYTES}`));
+      if (p > MAX_PROPERTIES_BYTES) return this.refuse(done, statusResult('PROPERTIES_SIZE_EXCEEDED', `properties size ${p} bytes exceeds ${MAX_PROPERTIES_BYTES}`));
       const size = recordSize(m.body.length, t, p, m.bornHost.length, m.storeHost.length);
-      if (size > cl.maxRecordInSegment()) return this.refusedTo(done, statusResult('MESSAGE_ILLEGAL', `record size ${size} does not fit a commit-log segment of ${cl.segmentSize} bytes`));
+      if (size > cl.maxRecordInSegment()) return this.refuse(done, statusResult('MESSAGE_ILLEGAL', `record size ${size} does not fit a commit-log segment of ${cl.segmentSize} bytes`));
       topicBytes[i] = t;
       propBytes[i] = p;
       sizes[i] = size;
       total += size;
     }
     if (cl.writePos - cl.committed + total > this.maxUnwrittenBytes && cl.writePos > cl.committed) {
-      return this.refusedTo(done, statusResult('OS_PAGE_CACHE_BUSY', `[PC_SYNCHRONIZED]broker busy: ${cl.writePos - cl.committed} bytes wait for the disk, start flow control for a while`));
+      return this.refuse(done, statusResult('OS_PAGE_CACHE_BUSY', `[PC_SYNCHRONIZED]broker busy: ${cl.writePos - cl.committed} bytes wait for the disk, start flow control for a while`));
     }
     const storeTimestamp = this.now();
     const s = this.scratch;
@@ -750,20 +755,8 @@ export class DefaultMessageStore implements MessageStore {
     last!.end = end;
     last!.result = result;
     last!.waitFlush = waitFlush;
-    if (done !== undefined) {
-      last!.resolve = done;
-      return undefined;
-    }
-    const promise = new Promise<PutMessageResult>(this.captureResolve);
-    last!.resolve = this.capturedResolve;
-    return promise;
+    last!.resolve = done;
   }
-
-  // one shared executor instead of a closure per append (the append path allocates as little as it can)
-  private capturedResolve: ((r: PutMessageResult) => void) | null = null;
-  private readonly captureResolve = (resolve: (r: PutMessageResult) => void): void => {
-    this.capturedResolve = resolve;
-  };
 
   /** Commit-log bytes up to `committed` are in the OS: dispatch them, answer the appends. */
   private onWritten(committed: number): void {
