@@ -26,6 +26,7 @@ import { RemotingServer } from '../remoting/remoting-server.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
 import type { RemotingConnection, RequestHandler } from '../remoting/types.js';
 import { DefaultMessageStore } from '../store/default-message-store.js';
+import { putCallbackFrom } from '../store/put-callback.js';
 import type { MessageInner, MessageStore, PutMessageResult } from '../store/types.js';
 import { brokerConfigToProperties, defaultBrokerConfig, parseDelayLevels, storeConfigOf, validateBrokerConfig, type BrokerConfig } from './broker-config.js';
 import { BrokerStats } from './broker-stats.js';
@@ -286,12 +287,7 @@ export class BrokerController {
     if (refused !== undefined) return done(refused);
     const store = this.store;
     if (store.putMessageCb !== undefined) store.putMessageCb(msg, done);
-    else {
-      store
-        .putMessage(msg)
-        .then(done, (e: unknown) => done({ status: 'UNKNOWN_ERROR', remark: e instanceof Error ? e.message : String(e) }))
-        .catch((e: unknown) => this.log.error({ err: e }, 'put callback threw'));
-    }
+    else putCallbackFrom(store.putMessage(msg), done, this.log);
   }
 
   /** Timer and delay-level rewriting of a message about to be put; a refusal when it is illegal. */

@@ -19,6 +19,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../common/logger.js';
 import type { MessageInner, MessageStore, PutMessageResult, PutMessageStatus } from '../../store/types.js';
+import { putCallbackFrom } from '../../store/put-callback.js';
 import { ChunkReader, encodeReport, encodeTransferHeader, readOffset, REPORT_SIZE, TRANSFER_HEADER_SIZE } from './ha-frames.js';
 import { readInt32BE } from '../../common/bytes.js';
 
@@ -541,10 +542,12 @@ export class HaService {
     // Transfers are woken once per commit-log write; a put waits on the slave only on a SYNC_MASTER
     // (this is every send's path: no promise layer of its own otherwise, no async frames).
     store.setCommitListener(() => this.notifyNewData());
+    /** A SYNC_MASTER answers a put that waits for the store only once a slave has its bytes too. */
+    const waitsForSlave = (m: MessageInner | undefined): boolean => this.cfg().brokerRole === 'SYNC_MASTER' && m !== undefined && waitStoreMsgOk(m);
     store.putMessage = (m: MessageInner) => {
       const no = refused();
       if (no !== undefined) return Promise.resolve(no);
-      if (this.cfg().brokerRole !== 'SYNC_MASTER' || !waitStoreMsgOk(m)) return put(m);
+      if (!waitsForSlave(m)) return put(m);
       return put(m).then((r) => this.afterPut(r, true));
     };
     const putCb = store.putMessageCb?.bind(store);
@@ -552,17 +555,14 @@ export class HaService {
       store.putMessageCb = (m: MessageInner, done: (r: PutMessageResult) => void) => {
         const no = refused();
         if (no !== undefined) return done(no);
-        if (this.cfg().brokerRole !== 'SYNC_MASTER' || !waitStoreMsgOk(m)) return putCb(m, done);
-        put(m)
-          .then((r) => this.afterPut(r, true))
-          .then(done, (e: unknown) => done({ status: 'UNKNOWN_ERROR', remark: e instanceof Error ? e.message : String(e) }))
-          .catch((e: unknown) => this.log.error({ err: e }, 'put callback threw'));
+        if (!waitsForSlave(m)) return putCb(m, done);
+        putCallbackFrom(put(m).then((r) => this.afterPut(r, true)), done, this.log);
       };
     }
     store.putMessages = (ms: MessageInner[]) => {
       const no = refused();
       if (no !== undefined) return Promise.resolve(no);
-      if (this.cfg().brokerRole !== 'SYNC_MASTER' || ms.length === 0 || !waitStoreMsgOk(ms[0]!)) return puts(ms);
+      if (!waitsForSlave(ms[0])) return puts(ms);
       return puts(ms).then((r) => this.afterPut(r, true));
     };
   }

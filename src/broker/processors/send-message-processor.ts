@@ -395,8 +395,7 @@ export class SendMessageProcessor {
           .prepare(msg, producerGroupOf(h)!)
           .then(answer, (e: unknown) => conn.replyFailure!(req, e))
           .catch((e: unknown) => b.log.error({ err: e }, 'send answer failed'));
-      }
-      else b.putMessageCb(msg, answer);
+      } else b.putMessageCb(msg, answer);
       return ANSWERED_LATER;
     }
     const put = prepared ? b.transactionService.prepare(msg, producerGroupOf(h)!) : b.putMessage(msg);
