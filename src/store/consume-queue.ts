@@ -59,6 +59,11 @@ export function isValidEntry(phys: number, size: number): boolean {
   return size > 0 && size !== FILLER_SIZE && phys >= 0;
 }
 
+/** The entry at `p` was written (recovery's test: a filler counts, unlike for isValidEntry). */
+function entryWritten(buf: Buffer, p: number): boolean {
+  return readInt32BE(buf, p + 8) > 0 && readInt64BE(buf, p) >= 0;
+}
+
 export class ConsumeQueue {
   readonly topic: string;
   readonly queueId: number;
@@ -191,8 +196,7 @@ export class ConsumeQueue {
         const n = this.io.pread(file.fd, chunk, 0, Math.min(chunk.length, this.fileSize - pos), pos);
         let p = 0;
         for (; p + CQ_STORE_UNIT_SIZE <= n; p += CQ_STORE_UNIT_SIZE) {
-          const valid = readInt32BE(chunk, p + 8) > 0 && readInt64BE(chunk, p) >= 0;
-          if (valid) started = true;
+          if (entryWritten(chunk, p)) started = true;
           else if (started) return file.start + pos + p;
         }
         if (p === 0) return started ? file.start + pos : this.files[0]!.start;
@@ -210,7 +214,7 @@ export class ConsumeQueue {
     const valid = (file: CqFile, idx: number): boolean => {
       const n = this.io.pread(file.fd, entry, 0, CQ_STORE_UNIT_SIZE, idx * CQ_STORE_UNIT_SIZE);
       if (n < CQ_STORE_UNIT_SIZE) return false;
-      return readInt32BE(entry, 8) > 0 && readInt64BE(entry, 0) >= 0;
+      return entryWritten(entry, 0);
     };
     const perFile = this.fileSize / CQ_STORE_UNIT_SIZE;
     for (let i = this.files.length - 1; i >= 0; i--) {
